@@ -1,0 +1,55 @@
+// ALGORITHM.md section 6: firing precision, recall and F1 of predicted vs real activations, per
+// neuron and per layer.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace n2g {
+
+constexpr float kNotANumber = std::numeric_limits<float>::quiet_NaN();
+
+struct ConfusionCounts {
+  int64_t true_positive = 0;   // both fire
+  int64_t false_positive = 0;  // predicted fires, real does not
+  int64_t false_negative = 0;  // real fires, predicted does not
+  int64_t true_negative = 0;   // neither fires
+
+  ConfusionCounts& operator+=(const ConfusionCounts& other);
+};
+
+struct ClassScores {
+  float precision = kNotANumber;  // NaN when nothing was predicted in the class (TP == FP == 0)
+  float recall = kNotANumber;
+  float f1 = kNotANumber;
+};
+
+struct NeuronScores {
+  ClassScores firing;
+  ClassScores nonfiring;
+  float accuracy = kNotANumber;
+  int64_t firing_count = 0;     // real firing tokens
+  int64_t nonfiring_count = 0;  // real non-firing tokens
+  ConfusionCounts counts;
+};
+
+// Adds the positions of one sequence to `counts`; positions where `skip` is set are left out.
+void count_firings(const std::vector<float>& real, const std::vector<float>& predicted,
+                   const std::vector<bool>& skip, double fire_threshold, ConfusionCounts& counts);
+
+// P, R, F1 with the NaN conventions of section 6.
+ClassScores class_scores(int64_t true_positive, int64_t false_positive, int64_t false_negative);
+
+NeuronScores score(const ConfusionCounts& counts);
+
+// Per-layer figures: the mean over neurons of each figure (NaN left out) and pooled (micro) ones.
+struct LayerScores {
+  NeuronScores mean;    // counts summed
+  NeuronScores pooled;  // scores of the summed counts
+  int64_t neurons = 0;
+};
+
+LayerScores summarize(const std::vector<NeuronScores>& neurons);
+
+}  // namespace n2g

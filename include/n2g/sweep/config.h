@@ -1,0 +1,65 @@
+// The one sweep config (FORMATS.md, "Sweep config"): loaded from YAML once, validated once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "n2g/fit/params.h"
+
+namespace n2g {
+
+struct ModelConfig {
+  std::string path;                 // required: model directory
+  std::string hook = "mlp.hook_post";
+  std::string dtype = "float32";    // float32 | bfloat16 | float16
+  std::string device = "auto";      // auto | cpu | cuda
+  bool prepend_bos = true;
+};
+
+struct DatasetConfig {
+  std::string path;  // required
+  int64_t max_windows = 0;  // 0 = all
+};
+
+// nullopt = all; otherwise the listed values, ascending and unique.
+struct NeuronSelection {
+  std::optional<std::vector<int32_t>> layers;
+  std::optional<std::vector<int32_t>> indices;
+};
+
+struct ScanConfig {
+  int top_k = 20;
+  int batch_windows = 32;
+};
+
+struct RunConfig {
+  std::string output;           // required
+  std::string checkpoint_dir;   // "" = <output>.ckpt
+  int neurons_per_wave = 256;
+  int64_t batch_tokens = 16384;
+  int threads = 0;              // 0 = automatic
+  bool progress = true;
+};
+
+struct SweepConfig {
+  std::string file;  // where it was read from, for messages
+  ModelConfig model;
+  DatasetConfig dataset;
+  NeuronSelection neurons;
+  ScanConfig scan;
+  FitParams fit;
+  EvalParams eval;
+  RunConfig run;
+
+  // Every key with its resolved value, as YAML: stored in the atlas and compared on resume.
+  std::string resolved_yaml() const;
+  std::string checkpoint_dir() const;
+};
+
+// Throws ConfigError naming the file, key path and line, and what was expected.
+SweepConfig load_sweep_config(const std::string& path);
+SweepConfig parse_sweep_config(const std::string& yaml_text, const std::string& file);
+
+}  // namespace n2g
