@@ -145,8 +145,10 @@ class Section {
   // Reports keys present in the file that nothing read.
   void reject_unknown() const {
     if (!node_.IsMap()) return;
+    std::set<std::string> seen;
     for (const auto& entry : node_) {
       const std::string key = entry.first.as<std::string>();
+      if (!seen.insert(key).second) fail(entry.first, key, "key appears twice");
       if (!known_.count(key)) {
         std::string list;
         for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;

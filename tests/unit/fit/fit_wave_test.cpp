@@ -1,0 +1,113 @@
+// The whole fit stage for a wave against hand-worked graphs, predictions and metrics.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "n2g/fit/fit_wave.h"
+#include "rule_oracle.h"
+
+namespace n2g {
+namespace {
+
+using namespace n2g::testing;
+
+NeuronTask bingley_task() {
+  NeuronTask task;
+  task.neuron = 0;
+  task.a_max = 1.0f;
+  task.train = {{THE, MR, OF, BINGLEY, AND, DOT, TO, IN},     // title two tokens back
+                {TO, MR, BINGLEY, THE, IN, DOT, OF, AND}};    // title right before
+  task.test = {{MR, BINGLEY, TO, OF, BINGLEY, MRS, THE, BINGLEY}};
+  return task;
+}
+
+TEST(FitWave, BuildsTheHandWorkedGraphAndScoresIt) {
+  RuleOracle oracle;
+  FitParams fit;
+  const auto fits = fit_wave(oracle, test_table(), fit, EvalParams{}, EOT, {bingley_task()});
+  ASSERT_EQ(fits.size(), 1u);
+  const NeuronFit& result = fits[0];
+  ASSERT_FALSE(result.failed) << result.error;
+  EXPECT_EQ(result.prompts, 2);
+  EXPECT_EQ(result.augmented, 2);  // Mr -> Mrs in each prompt
+
+  // Lines: [Bingley * Mr], [Bingley * Mrs] from window 1; [Bingley Mr], [Bingley Mrs] from window 2.
+  // Merging: Mr and Mrs under Bingley end paths, so they stay and receive IGNORE's {Mr, Mrs}.
+  const auto skip = [](int32_t t) { return t == EOT; };
+  const Trie& graph = result.graph;
+  EXPECT_EQ(graph.counts().activating, 1);
+  EXPECT_EQ(graph.counts().total, 10);  // Bingley; IGNORE, Mr, Mrs; 2 under each of them
+  EXPECT_EQ(graph.predict({MR, BINGLEY}, skip), (std::vector<float>{0, 1.0f}));
+  EXPECT_EQ(graph.predict({MRS, OF, BINGLEY}, skip), (std::vector<float>{0, 0, 1.0f}));
+  EXPECT_EQ(graph.predict({TO, OF, BINGLEY}, skip), (std::vector<float>{0, 0, 0}));
+  EXPECT_EQ(graph.predict({BINGLEY}, skip), (std::vector<float>{0}));
+
+  // Test window: real firing at 1 (Mr before) and 7 (Mrs two back); 4 has 0.1. The graph predicts
+  // exactly these: TP 2, FP 0, FN 0, TN 6.
+  EXPECT_EQ(result.scores.counts.true_positive, 2);
+  EXPECT_EQ(result.scores.counts.true_negative, 6);
+  EXPECT_FLOAT_EQ(result.scores.firing.precision, 1.0f);
+  EXPECT_FLOAT_EQ(result.scores.firing.recall, 1.0f);
+  EXPECT_FLOAT_EQ(result.scores.firing.f1, 1.0f);
+  EXPECT_FLOAT_EQ(result.scores.accuracy, 1.0f);
+  EXPECT_EQ(result.scores.firing_count, 2);
+  EXPECT_EQ(result.scores.nonfiring_count, 6);
+
+  // Token lookup: Bingley -> 1.0 everywhere: TP 2, FP 1 (position 4): P 2/3, R 1, F1 0.8.
+  EXPECT_FLOAT_EQ(result.token_baseline.firing.precision, 2.0f / 3.0f);
+  EXPECT_FLOAT_EQ(result.token_baseline.firing.recall, 1.0f);
+  EXPECT_FLOAT_EQ(result.token_baseline.firing.f1, 0.8f);
+  // 5-gram: no test context equals a train one: TP 0, FP 0, FN 2: P NaN, R 0, F1 0.
+  EXPECT_TRUE(std::isnan(result.ngram_baseline.firing.precision));
+  EXPECT_FLOAT_EQ(result.ngram_baseline.firing.recall, 0.0f);
+  EXPECT_FLOAT_EQ(result.ngram_baseline.firing.f1, 0.0f);
+}
+
+TEST(FitWave, WithoutAugmentationTheGraphMissesMrs) {
+  RuleOracle oracle;
+  FitParams fit;
+  fit.augment.method = AugmentMethod::none;
+  const auto fits = fit_wave(oracle, test_table(), fit, EvalParams{}, EOT, {bingley_task()});
+  ASSERT_FALSE(fits[0].failed);
+  // Only Mr is known: position 7 (Mrs) is missed: TP 1, FN 1 -> P 1, R 0.5, F1 2/3.
+  EXPECT_FLOAT_EQ(fits[0].scores.firing.precision, 1.0f);
+  EXPECT_FLOAT_EQ(fits[0].scores.firing.recall, 0.5f);
+  EXPECT_FLOAT_EQ(fits[0].scores.firing.f1, 2.0f / 3.0f);
+  EXPECT_EQ(oracle.substitute_calls, 0);
+}
+
+TEST(FitWave, BatchesAcrossNeuronsAndIsolatesFailures) {
+  RuleOracle oracle;
+  NeuronTask darcy;
+  darcy.neuron = 1;
+  darcy.a_max = 0.8f;
+  darcy.train = {{THE, DARCY, SAID, DOT}};
+  darcy.test = {{DARCY, OF, DARCY, EOT, DARCY}};
+  NeuronTask broken = darcy;
+  broken.neuron = 2;
+  const auto fits = fit_wave(oracle, test_table(), FitParams{}, EvalParams{}, EOT, {bingley_task(), broken, darcy});
+  // One call per stage for the whole wave: windows, prune, saliency, variants, variant saliency.
+  EXPECT_EQ(oracle.activation_calls, 5);
+  EXPECT_EQ(oracle.substitute_calls, 1);
+  EXPECT_FALSE(fits[0].failed);
+  EXPECT_TRUE(fits[1].failed);
+  EXPECT_NE(fits[1].error.find("NaN"), std::string::npos);
+  ASSERT_FALSE(fits[2].failed) << fits[2].error;
+  // Darcy fires alone (pruned to one token, normalised 0.8 / 0.8 = 1): all three test Darcys hit.
+  EXPECT_EQ(fits[2].scores.counts.true_positive, 3);
+  EXPECT_EQ(fits[2].scores.counts.false_positive, 0);
+  EXPECT_EQ(fits[2].scores.nonfiring_count, 1);  // "of"; the end-of-text position does not count
+  EXPECT_EQ(fits[2].graph.predict({OF, DARCY}, [](int32_t t) { return t == EOT; })[1], 1.0f);
+}
+
+TEST(FitWave, TruncatesTestWindowsToMaxTokens) {
+  RuleOracle oracle;
+  EvalParams eval;
+  eval.max_tokens = 4;  // keeps positions 0..3: only the firing at 1 remains
+  const auto fits = fit_wave(oracle, test_table(), FitParams{}, eval, EOT, {bingley_task()});
+  EXPECT_EQ(fits[0].scores.firing_count, 1);
+  EXPECT_EQ(fits[0].scores.nonfiring_count, 3);
+}
+
+}  // namespace
+}  // namespace n2g

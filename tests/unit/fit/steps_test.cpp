@@ -1,0 +1,150 @@
+// Each fit step against values worked out by hand for the rules of RuleOracle.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "n2g/fit/augment.h"
+#include "n2g/fit/lines.h"
+#include "n2g/fit/prune.h"
+#include "n2g/fit/saliency.h"
+#include "rule_oracle.h"
+
+namespace n2g {
+namespace {
+
+using namespace n2g::testing;
+
+// Bingley at position 3 fires 1.0 because Mr is two tokens before it.
+const std::vector<int32_t> kWindow{THE, MR, OF, BINGLEY, AND, DOT, TO, IN};
+
+TEST(Prune, FindsShortestContextAndAppendsSentenceEnd) {
+  RuleOracle oracle;
+  const TokenTable table = test_table();
+  const std::vector<float> acts{0, 0, 0, 1.0f, 0, 0, 0, 0};
+  const auto prompts = prune(oracle, table, PruneParams{}, {{0, &kWindow, &acts}});
+  // Candidates [Bingley] -> 0.1 and [of, Bingley] -> 0.1 fail min_ratio 0.5; [Mr, of, Bingley] -> 1.0.
+  // Post context: " and", "." (ends the sentence, so stop).
+  ASSERT_EQ(prompts.size(), 1u);
+  EXPECT_EQ(prompts[0].tokens, (std::vector<int32_t>{MR, OF, BINGLEY, AND, DOT}));
+  EXPECT_EQ(prompts[0].pivot, 2);
+  EXPECT_FLOAT_EQ(prompts[0].scale, 1.0f);
+  EXPECT_EQ(oracle.activation_calls, 1);  // every candidate in one call
+  EXPECT_EQ(oracle.sequences_seen.size(), 4u);  // n = 0, 1, 2, 3 (3 = the whole prefix)
+}
+
+TEST(Prune, FallsBackToLongestCandidateAndScales) {
+  RuleOracle oracle;
+  const TokenTable table = test_table();
+  // The recorded activation (0.4) is more than twice what any candidate reaches (0.1, no title).
+  const std::vector<int32_t> window{THE, OF, BINGLEY, EOT, DARCY};
+  const std::vector<float> acts{0, 0, 0.4f, 0, 0};
+  PruneParams params;
+  params.step = 2;
+  const auto prompts = prune(oracle, table, params, {{0, &window, &acts}});
+  // step 2: candidates n = 0 and n = 2; none reaches 0.2, so the longest (n = 2) is taken.
+  // Post context stops before the end-of-text token.
+  ASSERT_EQ(prompts.size(), 1u);
+  EXPECT_EQ(prompts[0].tokens, (std::vector<int32_t>{THE, OF, BINGLEY}));
+  EXPECT_EQ(prompts[0].pivot, 2);
+  EXPECT_FLOAT_EQ(prompts[0].scale, 4.0f);  // 0.4 / 0.1
+}
+
+TEST(Prune, TiesGiveSeveralPivotsAndDeadWindowsNone) {
+  const TokenTable table = test_table();
+  EXPECT_EQ(find_pivots({DARCY, OF, DARCY}, {0.8f, 0, 0.8f}, table, 1.0), (std::vector<int32_t>{0, 2}));
+  EXPECT_EQ(find_pivots({DARCY, OF, DARCY}, {0.8f, 0, 0.5f}, table, 0.5), (std::vector<int32_t>{0, 2}));
+  EXPECT_TRUE(find_pivots({OF, IN}, {0, -0.1f}, table, 1.0).empty());
+  EXPECT_EQ(find_pivots({EOT, OF}, {5.0f, 0.1f}, table, 1.0), (std::vector<int32_t>{1}));  // specials never pivot
+}
+
+TEST(Saliency, ImportanceMatrixByMasking) {
+  RuleOracle oracle;
+  const auto result = saliency(oracle, EOT, {{0, {MR, OF, BINGLEY, AND, DOT}}});
+  ASSERT_EQ(result.size(), 1u);
+  const auto& s = result[0];
+  EXPECT_EQ(s.activations, (std::vector<float>{0, 0, 1.0f, 0, 0}));
+  // Masking Mr drops Bingley from 1.0 to 0.1: I[0][2] = 0.9. Masking "of" changes nothing.
+  // Masking Bingley itself drops it to 0: I[2][2] = 1. Every other entry is 0.
+  for (size_t k = 0; k < 5; ++k)
+    for (size_t j = 0; j < 5; ++j) {
+      float expected = 0.0f;
+      if (k == 0 && j == 2) expected = 0.9f;
+      if (k == 2 && j == 2) expected = 1.0f;
+      EXPECT_NEAR(s.importance[k][j], expected, 1e-6) << "I[" << k << "][" << j << "]";
+    }
+  EXPECT_EQ(oracle.activation_calls, 1);
+  EXPECT_EQ(oracle.sequences_seen.size(), 6u);
+  EXPECT_EQ(oracle.sequences_seen[1], (std::vector<int32_t>{EOT, OF, BINGLEY, AND, DOT}));
+}
+
+TEST(Augment, ReplacesImportantTokensAndKeepsActivatingVariants) {
+  RuleOracle oracle;
+  const TokenTable table = test_table();
+  const NeuronSequence prompt{0, {MR, OF, BINGLEY, AND, DOT}};
+  const auto sal = saliency(oracle, EOT, {prompt});
+  EXPECT_EQ(important_positions(prompt.tokens, sal[0], 2, table, 0.8), (std::vector<int32_t>{0, 2}));
+
+  const auto kept = augment(oracle, table, AugmentParams{}, {{&prompt, 2, &sal[0]}});
+  // Mr: " mr" (same normalised text) and "." (no letter) are skipped; " said" gives 0.1 (dropped),
+  // " Mrs" gives 1.0 (kept). Bingley: " Jane" gives 0 (dropped), "," has no letter.
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0], (std::vector<std::vector<int32_t>>{{MRS, OF, BINGLEY, AND, DOT}}));
+  ASSERT_EQ(oracle.requested.size(), 2u);
+  EXPECT_EQ(oracle.requested[0].prefix, std::vector<int32_t>{});
+  EXPECT_EQ(oracle.requested[0].original, MR);
+  EXPECT_EQ(oracle.requested[1].prefix, (std::vector<int32_t>{MR, OF}));
+  EXPECT_EQ(oracle.last_method, AugmentMethod::lm);
+  EXPECT_EQ(oracle.substitute_calls, 1);
+
+  AugmentParams none;
+  none.method = AugmentMethod::none;
+  EXPECT_TRUE(augment(oracle, table, none, {{&prompt, 2, &sal[0]}})[0].empty());
+}
+
+TEST(Augment, FilterSubstitutesCapsAndDeduplicates) {
+  const TokenTable table = test_table();
+  EXPECT_EQ(filter_substitutes({LOWER_MR, MRS, MRS, SAID, JANE, DARCY}, MR, table, 3),
+            (std::vector<int32_t>{MRS, SAID, JANE}));
+  EXPECT_EQ(filter_substitutes({EOT, 999, DOT}, MR, table, 5), std::vector<int32_t>{});
+}
+
+TEST(Lines, ImportantContextAndIgnoresThenEnd) {
+  RuleOracle oracle;
+  const TokenTable table = test_table();
+  const std::vector<int32_t> prompt{MR, OF, BINGLEY, AND, DOT};
+  const std::vector<int32_t> variant{MRS, OF, BINGLEY, AND, DOT};
+  const auto sal = saliency(oracle, EOT, {{0, prompt}, {0, variant}});
+  const std::vector<Sample> group{{&prompt, {0, 0, 0.9f, 0, 0}, &sal[0]}, {&variant, {0, 0, 0.8f, 0, 0}, &sal[1]}};
+  const auto lines = make_lines(group, table, GraphParams{});
+  // Position 2 only is above 0.5. Walking back: "of" has I = 0 -> IGNORE; Mr has I = 0.9 -> kept.
+  ASSERT_EQ(lines.size(), 2u);
+  ASSERT_EQ(lines[0].elements.size(), 3u);
+  EXPECT_EQ(lines[0].elements[0].token, BINGLEY);
+  EXPECT_FLOAT_EQ(lines[0].elements[0].importance, 0.9f);
+  EXPECT_EQ(lines[0].elements[1].token, kIgnoreToken);
+  EXPECT_EQ(lines[0].elements[2].token, MR);
+  EXPECT_NEAR(lines[0].elements[2].importance, 0.9f, 1e-6);
+  EXPECT_FLOAT_EQ(lines[0].end_activation, 0.9f);
+  EXPECT_EQ(lines[1].elements[2].token, MRS);
+  EXPECT_FLOAT_EQ(lines[1].end_activation, 0.8f);
+}
+
+TEST(Lines, FirstSampleImportanceCountsForAugmentations) {
+  const TokenTable table = test_table();
+  const std::vector<int32_t> prompt{TO, DARCY};
+  const std::vector<int32_t> variant{IN, DARCY};
+  Saliency first{{0, 1}, {{0, 0.8f}, {0, 1}}};
+  Saliency second{{0, 1}, {{0, 0.1f}, {0, 1}}};  // the substitute itself is unimportant
+  const auto lines = make_lines({{&prompt, {0, 1}, &first}, {&variant, {0, 1}, &second}}, table, GraphParams{});
+  ASSERT_EQ(lines.size(), 2u);
+  ASSERT_EQ(lines[1].elements.size(), 2u);
+  EXPECT_EQ(lines[1].elements[1].token, IN);  // kept: position 0 was important in the prompt
+
+  Saliency weak{{0, 1}, {{0, 0.5f}, {0, 1}}};
+  const auto cut = make_lines({{&prompt, {0, 1}, &weak}}, table, GraphParams{});
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_EQ(cut[0].elements.size(), 1u);  // trailing IGNOREs are cut
+}
+
+}  // namespace
+}  // namespace n2g
