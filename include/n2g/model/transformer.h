@@ -1,0 +1,69 @@
+// A decoder-only transformer in libtorch (GPT-2, GPT-NeoX/Pythia, TransformerLens incl. SoLU):
+// loads only the layers a run needs, runs a batched forward that stops after the deepest hook
+// asked for, and returns the MLP hooks (TransformerLens names) and, when asked, the logits.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "n2g/model/spec.h"
+
+namespace n2g {
+
+struct LoadOptions {
+  int layers = -1;              // how many layers to load from the bottom; -1 = all
+  bool unembed = true;          // load the final LayerNorm and unembedding (needed for logits)
+  std::string device = "cpu";   // auto | cpu | cuda | cuda:N
+  std::string dtype = "float32";  // float32 | bfloat16 | float16
+};
+
+// A neuron hook: `blocks.{layer}.{kind}` with kind mlp.hook_pre / mlp.hook_mid / mlp.hook_post.
+struct HookName {
+  int layer;
+  std::string kind;
+};
+
+struct ForwardOutput {
+  std::map<std::string, at::Tensor> hooks;  // name -> [batch, seq, d_mlp]
+  at::Tensor logits;                        // [batch, seq, d_vocab_out], only when asked for
+};
+
+class Transformer {
+ public:
+  static Transformer load(const std::string& directory, const LoadOptions& options = {});
+  Transformer(Transformer&&) noexcept;
+  Transformer& operator=(Transformer&&) noexcept;
+  ~Transformer();
+
+  const TransformerSpec& spec() const;
+  int loaded_layers() const;
+  at::Device device() const;
+  at::ScalarType dtype() const;
+  const std::vector<std::string>& warnings() const;  // unexpected checkpoint tensors
+  const at::Tensor& embedding() const;               // [d_vocab, d_model] on the device
+
+  // Parses and checks a hook name: the layer exists and is loaded, the kind exists for this model.
+  HookName resolve_hook(const std::string& name) const;
+
+  // tokens: [batch, seq] int64 on device(), BOS already in place. Right padding needs no mask:
+  // attention is causal, so padding never reaches the real positions before it.
+  ForwardOutput forward(const at::Tensor& tokens, const std::vector<std::string>& hooks, bool logits = false) const;
+
+ private:
+  struct Impl;
+  explicit Transformer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// One neuron per sequence, read on the device: hook [batch, seq, d_mlp], neurons [batch] int64
+// -> [batch, seq].
+at::Tensor gather_neurons(const at::Tensor& hook, const at::Tensor& neurons);
+
+at::Device resolve_device(const std::string& name);
+at::ScalarType resolve_dtype(const std::string& name);
+
+}  // namespace n2g

@@ -1,0 +1,246 @@
+#include "n2g/model/transformer.h"
+
+#include <ATen/ATen.h>
+#include <torch/cuda.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+#include <torch/utils.h>
+
+#include <cmath>
+#include <regex>
+
+#include "n2g/errors.h"
+#include "n2g/model/safetensors.h"
+#include "n2g/model/weights.h"
+
+namespace n2g {
+namespace {
+
+at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, double eps) {
+  return at::layer_norm(x, {x.size(-1)}, w, b, eps);
+}
+
+// Rotates the first `rotary_dims` of each head ("rotate_half", GPT-NeoX convention).
+// x: [batch, heads, seq, d_head]; cos, sin: [seq, rotary_dims].
+at::Tensor apply_rotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, int64_t rotary_dims) {
+  const at::Tensor rot = x.narrow(-1, 0, rotary_dims);
+  const at::Tensor pass = x.narrow(-1, rotary_dims, x.size(-1) - rotary_dims);
+  const int64_t half = rotary_dims / 2;
+  const at::Tensor rotated = at::cat({-rot.narrow(-1, half, half), rot.narrow(-1, 0, half)}, -1);
+  return at::cat({rot * cos + rotated * sin, pass}, -1);
+}
+
+// One transformer block; weights are buffers in the canonical right-facing layout.
+struct BlockImpl : torch::nn::Module {
+  BlockImpl(const LayerWeights& w, const TransformerSpec& spec) : spec_(spec) {
+    ln1_w = add(w.ln1_w, "ln1_w");
+    ln1_b = add(w.ln1_b, "ln1_b");
+    w_qkv = add(w.w_qkv, "w_qkv");
+    b_qkv = add(w.b_qkv, "b_qkv");
+    w_o = add(w.w_o, "w_o");
+    b_o = add(w.b_o, "b_o");
+    ln2_w = add(w.ln2_w, "ln2_w");
+    ln2_b = add(w.ln2_b, "ln2_b");
+    w_in = add(w.w_in, "w_in");
+    b_in = add(w.b_in, "b_in");
+    mlp_ln_w = add(w.mlp_ln_w, "mlp_ln_w");
+    mlp_ln_b = add(w.mlp_ln_b, "mlp_ln_b");
+    w_out = add(w.w_out, "w_out");
+    b_out = add(w.b_out, "b_out");
+  }
+
+  at::Tensor add(const at::Tensor& t, const std::string& name) { return t.defined() ? register_buffer(name, t) : t; }
+
+  // x: [batch, seq, D] -> [batch, seq, D]
+  at::Tensor attention(const at::Tensor& x, const at::Tensor& mask, const at::Tensor& cos, const at::Tensor& sin) const {
+    const int64_t B = x.size(0), T = x.size(1), H = spec_.n_heads, dh = spec_.d_head;
+    const at::Tensor qkv = at::addmm(b_qkv, x.reshape({B * T, -1}), w_qkv).view({B, T, 3, H, dh});
+    at::Tensor q = qkv.select(2, 0).transpose(1, 2);  // [B, H, T, dh]
+    at::Tensor k = qkv.select(2, 1).transpose(1, 2);
+    const at::Tensor v = qkv.select(2, 2).transpose(1, 2);
+    if (spec_.rotary_dims > 0) {
+      q = apply_rotary(q, cos, sin, spec_.rotary_dims);
+      k = apply_rotary(k, cos, sin, spec_.rotary_dims);
+    }
+    const at::Tensor scores = at::matmul(q, k.transpose(-1, -2)).mul_(1.0 / std::sqrt(static_cast<double>(dh)));
+    const at::Tensor pattern = at::softmax(scores.masked_fill_(mask, -INFINITY), -1);
+    const at::Tensor z = at::matmul(pattern, v).transpose(1, 2).reshape({B * T, H * dh});
+    return at::addmm(b_o, z, w_o).view({B, T, -1});
+  }
+
+  // m: [batch, seq, D]; records the hooks asked for; returns the MLP output unless `project` is false.
+  at::Tensor mlp(const at::Tensor& m, int layer, const std::map<std::string, int>& wanted,
+                 std::map<std::string, at::Tensor>& hooks, bool project) const {
+    const int64_t B = m.size(0), T = m.size(1);
+    const std::string prefix = "blocks." + std::to_string(layer) + ".";
+    const auto keep = [&](const char* kind, const at::Tensor& t) {
+      if (wanted.count(prefix + kind)) hooks[prefix + kind] = t;
+    };
+    const at::Tensor pre = at::addmm(b_in, m.reshape({B * T, -1}), w_in).view({B, T, -1});
+    keep("mlp.hook_pre", pre);
+    at::Tensor post;
+    if (spec_.act_fn == "gelu_new") post = at::gelu(pre, "tanh");
+    else if (spec_.act_fn == "gelu") post = at::gelu(pre);
+    else if (spec_.act_fn == "relu") post = at::relu(pre);
+    else {
+      const at::Tensor mid = pre * at::softmax(pre, -1);
+      keep("mlp.hook_mid", mid);
+      post = layer_norm(mid, mlp_ln_w, mlp_ln_b, spec_.eps);
+    }
+    keep("mlp.hook_post", post);
+    if (!project) return {};
+    return at::addmm(b_out, post.reshape({B * T, -1}), w_out).view({B, T, -1});
+  }
+
+  // Returns the residual stream after the block; `last` skips work nothing downstream needs.
+  at::Tensor forward(const at::Tensor& x, int layer, const at::Tensor& mask, const at::Tensor& cos, const at::Tensor& sin,
+                     const std::map<std::string, int>& wanted, std::map<std::string, at::Tensor>& hooks, bool last) const {
+    if (spec_.parallel_residual) {
+      const at::Tensor mlp_out = mlp(layer_norm(x, ln2_w, ln2_b, spec_.eps), layer, wanted, hooks, !last);
+      if (last) return {};
+      return x + attention(layer_norm(x, ln1_w, ln1_b, spec_.eps), mask, cos, sin) + mlp_out;
+    }
+    const at::Tensor mid = x + attention(layer_norm(x, ln1_w, ln1_b, spec_.eps), mask, cos, sin);
+    const at::Tensor mlp_out = mlp(layer_norm(mid, ln2_w, ln2_b, spec_.eps), layer, wanted, hooks, !last);
+    return last ? at::Tensor() : mid + mlp_out;
+  }
+
+  const TransformerSpec& spec_;
+  at::Tensor ln1_w, ln1_b, w_qkv, b_qkv, w_o, b_o, ln2_w, ln2_b, w_in, b_in, mlp_ln_w, mlp_ln_b, w_out, b_out;
+};
+TORCH_MODULE(Block);
+
+}  // namespace
+
+struct Transformer::Impl {
+  TransformerSpec spec;
+  at::Device device{at::kCPU};
+  at::ScalarType dtype = at::kFloat;
+  std::vector<std::string> warnings;
+  at::Tensor w_e, w_pos, ln_f_w, ln_f_b, w_u, b_u;
+  std::vector<Block> blocks;
+};
+
+at::Device resolve_device(const std::string& name) {
+  if (name == "auto") return torch::cuda::is_available() ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+  if (name == "cpu") return at::Device(at::kCPU);
+  if (name.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available())
+      throw ModelError("device '" + name + "' was asked for, but this libtorch build or machine has no CUDA device");
+    return at::Device(name);
+  }
+  throw ModelError("unknown device '" + name + "' (auto, cpu, cuda, cuda:N)");
+}
+
+at::ScalarType resolve_dtype(const std::string& name) {
+  if (name == "float32") return at::kFloat;
+  if (name == "bfloat16") return at::kBFloat16;
+  if (name == "float16") return at::kHalf;
+  throw ModelError("unknown dtype '" + name + "' (float32, bfloat16, float16)");
+}
+
+Transformer::Transformer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Transformer::Transformer(Transformer&&) noexcept = default;
+Transformer& Transformer::operator=(Transformer&&) noexcept = default;
+Transformer::~Transformer() = default;
+
+Transformer Transformer::load(const std::string& directory, const LoadOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->spec = read_spec(directory);
+  impl->device = resolve_device(options.device);
+  impl->dtype = resolve_dtype(options.dtype);
+  const int layers = options.layers < 0 ? impl->spec.n_layers : options.layers;
+  const SafetensorsStore store = SafetensorsStore::open_directory(directory);
+  ModelWeights weights = load_weights(store, impl->spec, layers, options.unembed);
+  const auto place = [&](const at::Tensor& t) { return t.defined() ? t.to(impl->device, impl->dtype) : t; };
+  impl->warnings = std::move(weights.warnings);
+  impl->w_e = place(weights.w_e);
+  impl->w_pos = place(weights.w_pos);
+  impl->ln_f_w = place(weights.ln_f_w);
+  impl->ln_f_b = place(weights.ln_f_b);
+  impl->w_u = place(weights.w_u);
+  impl->b_u = place(weights.b_u);
+  for (const LayerWeights& layer : weights.layers) {
+    Block block(layer, impl->spec);
+    block->to(impl->device, impl->dtype);
+    impl->blocks.push_back(block);
+  }
+  return Transformer(std::move(impl));
+}
+
+const TransformerSpec& Transformer::spec() const { return impl_->spec; }
+int Transformer::loaded_layers() const { return static_cast<int>(impl_->blocks.size()); }
+at::Device Transformer::device() const { return impl_->device; }
+at::ScalarType Transformer::dtype() const { return impl_->dtype; }
+const std::vector<std::string>& Transformer::warnings() const { return impl_->warnings; }
+const at::Tensor& Transformer::embedding() const { return impl_->w_e; }
+
+HookName Transformer::resolve_hook(const std::string& name) const {
+  static const std::regex pattern(R"(blocks\.(\d+)\.(.+))");
+  std::smatch match;
+  const auto kinds = impl_->spec.mlp_hooks();
+  std::string list;
+  for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+  if (!std::regex_match(name, match, pattern))
+    throw ModelError("hook '" + name + "' is not of the form blocks.{layer}.{" + list + "}");
+  const int layer = std::stoi(match[1]);
+  const std::string kind = match[2];
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+    throw ModelError("hook '" + name + "' does not exist for this " + impl_->spec.architecture + " model (" +
+                     impl_->spec.act_fn + " MLP); its neuron hooks are " + list);
+  if (layer >= impl_->spec.n_layers)
+    throw ModelError("hook '" + name + "': layer " + std::to_string(layer) + " does not exist (the model has " +
+                     std::to_string(impl_->spec.n_layers) + " layers)");
+  if (layer >= loaded_layers())
+    throw ModelError("hook '" + name + "': layer " + std::to_string(layer) + " was not loaded (loaded " +
+                     std::to_string(loaded_layers()) + " layers)");
+  return {layer, kind};
+}
+
+ForwardOutput Transformer::forward(const at::Tensor& tokens, const std::vector<std::string>& hooks, bool logits) const {
+  torch::NoGradGuard no_grad;
+  const Impl& m = *impl_;
+  if (tokens.dim() != 2) throw ModelError("forward expects tokens of shape [batch, seq]");
+  const int64_t T = tokens.size(1);
+  if (m.w_pos.defined() && T > m.spec.n_ctx)
+    throw ModelError("a sequence of " + std::to_string(T) + " tokens is longer than the model's context (" +
+                     std::to_string(m.spec.n_ctx) + ")");
+  std::map<std::string, int> wanted;
+  int deepest = -1;
+  for (const auto& name : hooks) deepest = std::max(deepest, wanted[name] = resolve_hook(name).layer);
+  if (logits) {
+    if (!m.w_u.defined()) throw ModelError("logits were asked for, but the unembedding was not loaded");
+    if (loaded_layers() < m.spec.n_layers) throw ModelError("logits need every layer, but only some were loaded");
+    deepest = m.spec.n_layers - 1;
+  }
+
+  ForwardOutput out;
+  at::Tensor x = at::embedding(m.w_e, tokens);  // [B, T, D]
+  if (m.w_pos.defined()) x = x + m.w_pos.narrow(0, 0, T);
+  const auto options = at::TensorOptions().device(m.device);
+  const at::Tensor mask = at::ones({T, T}, options.dtype(at::kBool)).triu(1);
+  at::Tensor cos, sin;
+  if (m.spec.rotary_dims > 0) {
+    const int64_t rd = m.spec.rotary_dims;
+    const at::Tensor inv_freq =
+        1.0 / at::pow(m.spec.rotary_base, at::arange(0, rd, 2, options.dtype(at::kDouble)) / static_cast<double>(rd));
+    const at::Tensor angles = at::outer(at::arange(T, options.dtype(at::kDouble)), inv_freq);
+    const at::Tensor both = at::cat({angles, angles}, -1);  // [T, rd]
+    cos = both.cos().to(m.dtype);
+    sin = both.sin().to(m.dtype);
+  }
+  for (int layer = 0; layer <= deepest; ++layer)
+    x = m.blocks[layer]->forward(x, layer, mask, cos, sin, wanted, out.hooks, layer == deepest && !logits);
+  if (logits) {
+    out.logits = at::matmul(layer_norm(x, m.ln_f_w, m.ln_f_b, m.spec.eps), m.w_u);
+    if (m.b_u.defined()) out.logits = out.logits + m.b_u;
+  }
+  return out;
+}
+
+at::Tensor gather_neurons(const at::Tensor& hook, const at::Tensor& neurons) {
+  const int64_t B = hook.size(0), T = hook.size(1);
+  return hook.gather(2, neurons.view({B, 1, 1}).expand({B, T, 1})).squeeze(2);
+}
+
+}  // namespace n2g
