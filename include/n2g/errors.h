@@ -30,4 +30,10 @@ class ModelError : public Error {
   using Error::Error;
 };
 
+// Bad command-line arguments.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace n2g
