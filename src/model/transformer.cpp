@@ -145,13 +145,17 @@ Transformer& Transformer::operator=(Transformer&&) noexcept = default;
 Transformer::~Transformer() = default;
 
 Transformer Transformer::load(const std::string& directory, const LoadOptions& options) {
+  const TransformerSpec spec = read_spec(directory);
+  const int layers = options.layers < 0 ? spec.n_layers : options.layers;
+  const SafetensorsStore store = SafetensorsStore::open_directory(directory);
+  return create(spec, load_weights(store, spec, layers, options.unembed), options);
+}
+
+Transformer Transformer::create(const TransformerSpec& spec, ModelWeights weights, const LoadOptions& options) {
   auto impl = std::make_unique<Impl>();
-  impl->spec = read_spec(directory);
+  impl->spec = spec;
   impl->device = resolve_device(options.device);
   impl->dtype = resolve_dtype(options.dtype);
-  const int layers = options.layers < 0 ? impl->spec.n_layers : options.layers;
-  const SafetensorsStore store = SafetensorsStore::open_directory(directory);
-  ModelWeights weights = load_weights(store, impl->spec, layers, options.unembed);
   const auto place = [&](const at::Tensor& t) { return t.defined() ? t.to(impl->device, impl->dtype) : t; };
   impl->warnings = std::move(weights.warnings);
   impl->w_e = place(weights.w_e);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "n2g/model/spec.h"
+#include "n2g/model/weights.h"
 
 namespace n2g {
 
@@ -35,6 +36,8 @@ struct ForwardOutput {
 class Transformer {
  public:
   static Transformer load(const std::string& directory, const LoadOptions& options = {});
+  // From weights already in memory (benchmarks, constructed models); options.layers is ignored.
+  static Transformer create(const TransformerSpec& spec, ModelWeights weights, const LoadOptions& options = {});
   Transformer(Transformer&&) noexcept;
   Transformer& operator=(Transformer&&) noexcept;
   ~Transformer();

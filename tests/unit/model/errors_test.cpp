@@ -159,3 +159,44 @@ TEST(ModelLoading, ShardedBf16CheckpointLoadsAndConverts) {
 
 }  // namespace
 }  // namespace n2g
+
+namespace n2g {
+namespace {
+
+// TransformerLens LNPre (LayerNorm without weights) equals LN with unit weights and zero biases.
+TEST(ModelLoading, TransformerLensLnPreMatchesLnWithIdentityAffine) {
+  const fs::path solu = fs::path(N2G_FIXTURES) / "models" / "tiny-solu-tl";
+  const auto store = SafetensorsStore::open_file((solu / "model.safetensors").string());
+  std::map<std::string, at::Tensor> identity, pre;
+  for (const auto& entry : store.tensors()) {
+    const std::string& name = entry.first;
+    const bool residual_ln = name.find(".ln1.") != std::string::npos || name.find(".ln2.") != std::string::npos ||
+                             name.rfind("ln_final.", 0) == 0;
+    at::Tensor t = store.read(name);
+    if (residual_ln) t = name.back() == 'w' ? at::ones_like(t) : at::zeros_like(t);
+    else pre[name] = t;
+    identity[name] = t;
+  }
+  std::ifstream in(solu / "config.json");
+  std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto make = [&](const std::string& name, const std::map<std::string, at::Tensor>& tensors, const std::string& cfg) {
+    const fs::path dir = fs::path(::testing::TempDir()) / name;
+    fs::create_directories(dir);
+    std::ofstream(dir / "config.json") << cfg;
+    write_safetensors((dir / "model.safetensors").string(), tensors);
+    return Transformer::load(dir.string());
+  };
+  std::string pre_config = config;
+  pre_config.replace(pre_config.find("\"LN\""), 4, "\"LNPre\"");
+  const Transformer a = make("n2g_tl_ln", identity, config);
+  const Transformer b = make("n2g_tl_lnpre", pre, pre_config);
+  EXPECT_TRUE(b.warnings().empty());
+  const at::Tensor tokens = at::randint(512, {2, 9}, at::kLong);
+  const auto x = a.forward(tokens, {"blocks.1.mlp.hook_post"}, true);
+  const auto y = b.forward(tokens, {"blocks.1.mlp.hook_post"}, true);
+  EXPECT_TRUE(at::allclose(x.hooks.at("blocks.1.mlp.hook_post"), y.hooks.at("blocks.1.mlp.hook_post")));
+  EXPECT_TRUE(at::allclose(x.logits, y.logits));
+}
+
+}  // namespace
+}  // namespace n2g
