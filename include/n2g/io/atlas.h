@@ -1,0 +1,107 @@
+// The atlas (FORMATS.md, n2g_format "atlas"): one HDF5 file for a whole sweep. Every rank writes
+// its own rows collectively (parallel HDF5 over MPI-IO), or rank 0 gathers and writes them; the
+// file is filled under a temporary name and renamed when complete. The reader reads one neuron,
+// a column or an index entry at a time, never the whole file.
+#pragma once
+
+#include <mpi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "n2g/graph/serialize.h"
+
+namespace n2g {
+
+enum NeuronStatus : uint8_t { kPending = 0, kOk = 1, kDead = 2, kFailed = 3 };
+
+struct FiringScores {
+  float precision = std::numeric_limits<float>::quiet_NaN();
+  float recall = std::numeric_limits<float>::quiet_NaN();
+  float f1 = std::numeric_limits<float>::quiet_NaN();
+};
+
+// One neuron's row of the atlas.
+struct AtlasRow {
+  int32_t layer = 0;
+  int32_t index = 0;
+  uint8_t status = kPending;
+  std::string error;
+  float max_activation = std::numeric_limits<float>::quiet_NaN();
+  float density = std::numeric_limits<float>::quiet_NaN();
+  std::vector<int64_t> example_window;      // [K], -1 where fewer exist
+  std::vector<int32_t> example_position;    // [K]
+  std::vector<float> example_activation;    // [K]
+  std::vector<uint8_t> example_split;       // [K] 0 train, 1 test
+  FiringScores firing, nonfiring;
+  float accuracy = std::numeric_limits<float>::quiet_NaN();
+  int64_t firing_count = 0, nonfiring_count = 0;
+  FiringScores token_baseline, ngram_baseline;
+  FlatGraph graph;
+};
+
+struct AtlasHeader {
+  std::string model, architecture, hook, dataset, config;
+  int64_t n_layers = 0, d_mlp = 0, n_windows = 0, top_k = 0;
+  int64_t n_neurons = 0;             // rows of the whole atlas
+  std::vector<std::string> vocab;    // copied from the dataset; its size is the index's vocab_size
+};
+
+// /run: per-stage seconds are the max over ranks; rank_seconds[r] = {scan, exchange, fit, write}.
+struct RunTimings {
+  double scan_seconds = 0, exchange_seconds = 0, fit_seconds = 0, write_seconds = 0;
+  double tokens_per_second = 0, neurons_per_second = 0;
+  std::string device, dtype;
+  std::vector<std::vector<double>> rank_seconds;
+};
+
+enum class AtlasWriteMode {
+  collective,  // every rank writes its rows with parallel HDF5 (needs a parallel HDF5 build)
+  gather,      // rank 0 gathers every row and writes alone (serial HDF5 builds)
+};
+
+// Default: collective where HDF5 is parallel, gather otherwise.
+AtlasWriteMode default_write_mode();
+
+// Collective over `comm`. `rows` are this rank's, each with its global row number, in any order.
+// `local_seconds` = this rank's {scan, exchange, fit}; write seconds are measured here.
+void write_atlas(const std::string& path, const AtlasHeader& header, std::vector<std::pair<int64_t, AtlasRow>> rows,
+                 RunTimings timings, const std::vector<double>& local_seconds, MPI_Comm comm,
+                 AtlasWriteMode mode = default_write_mode());
+
+class AtlasReader {
+ public:
+  // Checks n2g_format, format_version and that the file is complete; throws FormatError.
+  explicit AtlasReader(const std::string& path);
+  ~AtlasReader();
+  AtlasReader(AtlasReader&&) noexcept;
+
+  const std::string& path() const { return path_; }
+  const AtlasHeader& header() const { return header_; }  // vocab included
+  int64_t rows() const { return header_.n_neurons; }
+  std::optional<int64_t> find(int32_t layer, int32_t index) const;
+  AtlasRow row(int64_t row) const;  // reads that row's slices only
+  RunTimings run() const;
+
+  // A whole per-neuron column, e.g. "/stats/firing_f1" or "/neurons/layer" ([N] values).
+  std::vector<float> float_column(const std::string& path) const;
+  std::vector<int32_t> int_column(const std::string& path) const;
+
+  std::vector<int32_t> rows_activating_on(int32_t token) const;  // /index/activating
+  std::vector<int32_t> rows_with_context(int32_t token) const;   // /index/context
+
+ private:
+  std::vector<int32_t> index_entry(const std::string& group, int32_t token) const;
+  struct File;
+  std::unique_ptr<File> file_;
+  std::string path_;
+  AtlasHeader header_;
+  std::vector<int32_t> layer_, index_;
+};
+
+}  // namespace n2g

@@ -1,0 +1,64 @@
+// A minimal binary packer for sending records between ranks (same machine architecture).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace n2g {
+
+class ByteWriter {
+ public:
+  template <class T>
+  void put(const T& value) {
+    static_assert(std::is_trivially_copyable<T>::value, "plain values only");
+    const auto* p = reinterpret_cast<const char*>(&value);
+    bytes_.insert(bytes_.end(), p, p + sizeof(T));
+  }
+  template <class T>
+  void put(const std::vector<T>& values) {
+    put<uint64_t>(values.size());
+    const auto* p = reinterpret_cast<const char*>(values.data());
+    bytes_.insert(bytes_.end(), p, p + values.size() * sizeof(T));
+  }
+  void put(const std::string& text) { put(std::vector<char>(text.begin(), text.end())); }
+  std::vector<char>& bytes() { return bytes_; }
+
+ private:
+  std::vector<char> bytes_;
+};
+
+class ByteReader {
+ public:
+  ByteReader(const char* data, size_t size) : data_(data), end_(data + size) {}
+  template <class T>
+  void get(T& value) {
+    std::memcpy(&value, take(sizeof(T)), sizeof(T));
+  }
+  template <class T>
+  void get(std::vector<T>& values) {
+    uint64_t n = 0;
+    get(n);
+    values.resize(n);
+    if (n) std::memcpy(values.data(), take(n * sizeof(T)), n * sizeof(T));
+  }
+  void get(std::string& text) {
+    std::vector<char> chars;
+    get(chars);
+    text.assign(chars.begin(), chars.end());
+  }
+  bool done() const { return data_ >= end_; }
+
+ private:
+  const char* take(size_t n) {
+    const char* at = data_;
+    data_ += n;
+    return at;
+  }
+  const char* data_;
+  const char* end_;
+};
+
+}  // namespace n2g

@@ -1,0 +1,541 @@
+#include "n2g/io/atlas.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "n2g/dist/collectives.h"
+#include "n2g/errors.h"
+#include "n2g/io/bytes.h"
+#include "n2g/io/hdf5.h"
+
+namespace n2g {
+namespace {
+
+constexpr int64_t kFormatVersion = 1;
+constexpr const char* kVersion = "0.1.0";
+
+// The per-neuron float columns of /stats and /baselines and where each lives in a row.
+struct ScoreColumn {
+  const char* path;
+  FiringScores AtlasRow::*scores;
+  float FiringScores::*field;
+};
+const ScoreColumn kScoreColumns[] = {
+    {"/stats/firing_precision", &AtlasRow::firing, &FiringScores::precision},
+    {"/stats/firing_recall", &AtlasRow::firing, &FiringScores::recall},
+    {"/stats/firing_f1", &AtlasRow::firing, &FiringScores::f1},
+    {"/stats/nonfiring_precision", &AtlasRow::nonfiring, &FiringScores::precision},
+    {"/stats/nonfiring_recall", &AtlasRow::nonfiring, &FiringScores::recall},
+    {"/stats/nonfiring_f1", &AtlasRow::nonfiring, &FiringScores::f1},
+    {"/baselines/token/firing_precision", &AtlasRow::token_baseline, &FiringScores::precision},
+    {"/baselines/token/firing_recall", &AtlasRow::token_baseline, &FiringScores::recall},
+    {"/baselines/token/firing_f1", &AtlasRow::token_baseline, &FiringScores::f1},
+    {"/baselines/ngram/firing_precision", &AtlasRow::ngram_baseline, &FiringScores::precision},
+    {"/baselines/ngram/firing_recall", &AtlasRow::ngram_baseline, &FiringScores::recall},
+    {"/baselines/ngram/firing_f1", &AtlasRow::ngram_baseline, &FiringScores::f1},
+};
+
+void put_row(ByteWriter& w, int64_t row, const AtlasRow& r) {
+  w.put(row);
+  w.put(r.layer);
+  w.put(r.index);
+  w.put(r.status);
+  w.put(r.error);
+  w.put(r.max_activation);
+  w.put(r.density);
+  w.put(r.example_window);
+  w.put(r.example_position);
+  w.put(r.example_activation);
+  w.put(r.example_split);
+  w.put(r.firing);
+  w.put(r.nonfiring);
+  w.put(r.accuracy);
+  w.put(r.firing_count);
+  w.put(r.nonfiring_count);
+  w.put(r.token_baseline);
+  w.put(r.ngram_baseline);
+  w.put(r.graph.token);
+  w.put(r.graph.parent);
+  w.put(r.graph.importance);
+  w.put(r.graph.end_activation);
+  w.put(r.graph.activator);
+}
+
+std::pair<int64_t, AtlasRow> get_row(ByteReader& in) {
+  std::pair<int64_t, AtlasRow> out;
+  AtlasRow& r = out.second;
+  in.get(out.first);
+  in.get(r.layer);
+  in.get(r.index);
+  in.get(r.status);
+  in.get(r.error);
+  in.get(r.max_activation);
+  in.get(r.density);
+  in.get(r.example_window);
+  in.get(r.example_position);
+  in.get(r.example_activation);
+  in.get(r.example_split);
+  in.get(r.firing);
+  in.get(r.nonfiring);
+  in.get(r.accuracy);
+  in.get(r.firing_count);
+  in.get(r.nonfiring_count);
+  in.get(r.token_baseline);
+  in.get(r.ngram_baseline);
+  in.get(r.graph.token);
+  in.get(r.graph.parent);
+  in.get(r.graph.importance);
+  in.get(r.graph.end_activation);
+  in.get(r.graph.activator);
+  return out;
+}
+
+using Runs = std::vector<std::pair<hsize_t, hsize_t>>;  // (first row, count), ascending
+
+template <class T>
+void create(hid_t file, const std::string& path, std::vector<hsize_t> shape) {
+  h5::ensure_groups(file, path);
+  h5::write_dataset<T>(file, path, shape, {});
+}
+
+// Writes this rank's rows (`runs` of a dataset whose rows are `width` wide); collective when
+// `xfer` says so, in which case every rank calls it, with or without rows.
+template <class T>
+void write_runs(hid_t file, const std::string& path, const Runs& runs, hsize_t width, const std::vector<T>& data, hid_t xfer) {
+  h5::Handle dataset(N2G_H5(H5Dopen2(file, path.c_str(), H5P_DEFAULT), path));
+  h5::Handle file_space(H5Dget_space(dataset));
+  N2G_H5(H5Sselect_none(file_space), path);
+  for (const auto& [first, count] : runs) {
+    const hsize_t start[2] = {first, 0}, extent[2] = {count, width};
+    N2G_H5(H5Sselect_hyperslab(file_space, H5S_SELECT_OR, start, nullptr, extent, nullptr), path);
+  }
+  const hsize_t elements = std::max<hsize_t>(data.size(), 1);
+  h5::Handle memory_space(H5Screate_simple(1, &elements, nullptr));
+  if (data.empty()) N2G_H5(H5Sselect_none(memory_space), path);
+  N2G_H5(H5Dwrite(dataset, h5::native_type<T>(), memory_space, file_space, xfer, data.empty() ? nullptr : data.data()), path);
+}
+
+Runs row_runs(const std::vector<int64_t>& rows) {
+  Runs runs;
+  for (int64_t row : rows) {
+    if (!runs.empty() && runs.back().first + runs.back().second == static_cast<hsize_t>(row)) ++runs.back().second;
+    else runs.emplace_back(row, 1);
+  }
+  return runs;
+}
+
+// Every numeric dataset: created by all ranks, then filled with `rows` (sorted by row).
+void write_numeric(hid_t file, const AtlasHeader& header, const std::vector<std::pair<int64_t, AtlasRow>>& rows,
+                   const std::vector<int64_t>& node_offset, int64_t total_nodes, hid_t xfer) {
+  const hsize_t N = header.n_neurons, K = header.top_k, M = total_nodes;
+  create<int32_t>(file, "/neurons/layer", {N});
+  create<int32_t>(file, "/neurons/index", {N});
+  create<uint8_t>(file, "/neurons/status", {N});
+  create<float>(file, "/neurons/max_activation", {N});
+  create<float>(file, "/neurons/density", {N});
+  create<int64_t>(file, "/examples/window", {N, K});
+  create<int32_t>(file, "/examples/position", {N, K});
+  create<float>(file, "/examples/activation", {N, K});
+  create<uint8_t>(file, "/examples/split", {N, K});
+  for (const auto& column : kScoreColumns) create<float>(file, column.path, {N});
+  create<float>(file, "/stats/accuracy", {N});
+  create<int64_t>(file, "/stats/firing_count", {N});
+  create<int64_t>(file, "/stats/nonfiring_count", {N});
+  create<int64_t>(file, "/graphs/node_offset", {N});
+  create<int32_t>(file, "/graphs/node_count", {N});
+  create<int32_t>(file, "/graphs/token", {M});
+  create<int32_t>(file, "/graphs/parent", {M});
+  create<float>(file, "/graphs/importance", {M});
+  create<float>(file, "/graphs/end_activation", {M});
+  create<uint8_t>(file, "/graphs/activator", {M});
+
+  std::vector<int64_t> row_numbers;
+  for (const auto& entry : rows) row_numbers.push_back(entry.first);
+  const Runs runs = row_runs(row_numbers);
+  const auto column = [&](auto get) {
+    std::vector<decltype(get(rows.front().second))> out;
+    for (const auto& entry : rows) out.push_back(get(entry.second));
+    return out;
+  };
+  const auto examples = [&](auto member) {
+    std::vector<typename std::remove_reference_t<decltype(rows.front().second.*member)>::value_type> out;
+    for (const auto& entry : rows) {
+      const auto& values = entry.second.*member;
+      if (values.size() != K) throw FormatError("atlas row " + std::to_string(entry.first) + " has " + std::to_string(values.size()) + " examples, expected " + std::to_string(K));
+      out.insert(out.end(), values.begin(), values.end());
+    }
+    return out;
+  };
+  // Every rank calls every write, with or without rows: the writes are collective.
+  write_runs(file, "/neurons/layer", runs, 1, column([](const AtlasRow& r) { return r.layer; }), xfer);
+  write_runs(file, "/neurons/index", runs, 1, column([](const AtlasRow& r) { return r.index; }), xfer);
+  write_runs(file, "/neurons/status", runs, 1, column([](const AtlasRow& r) { return r.status; }), xfer);
+  write_runs(file, "/neurons/max_activation", runs, 1, column([](const AtlasRow& r) { return r.max_activation; }), xfer);
+  write_runs(file, "/neurons/density", runs, 1, column([](const AtlasRow& r) { return r.density; }), xfer);
+  write_runs(file, "/examples/window", runs, K, examples(&AtlasRow::example_window), xfer);
+  write_runs(file, "/examples/position", runs, K, examples(&AtlasRow::example_position), xfer);
+  write_runs(file, "/examples/activation", runs, K, examples(&AtlasRow::example_activation), xfer);
+  write_runs(file, "/examples/split", runs, K, examples(&AtlasRow::example_split), xfer);
+  for (const auto& c : kScoreColumns) {
+    std::vector<float> values;
+    for (const auto& entry : rows) values.push_back(entry.second.*c.scores.*c.field);
+    write_runs(file, c.path, runs, 1, values, xfer);
+  }
+  std::vector<float> accuracy;
+  std::vector<int64_t> firing_count, nonfiring_count, offsets;
+  std::vector<int32_t> node_count;
+  FlatGraph nodes;
+  Runs node_runs;
+  for (const auto& [row, r] : rows) {
+    accuracy.push_back(r.accuracy);
+    firing_count.push_back(r.firing_count);
+    nonfiring_count.push_back(r.nonfiring_count);
+    offsets.push_back(node_offset[row]);
+    node_count.push_back(static_cast<int32_t>(r.graph.size()));
+    if (r.graph.size() > 0) node_runs.emplace_back(node_offset[row], r.graph.size());
+    nodes.token.insert(nodes.token.end(), r.graph.token.begin(), r.graph.token.end());
+    nodes.parent.insert(nodes.parent.end(), r.graph.parent.begin(), r.graph.parent.end());
+    nodes.importance.insert(nodes.importance.end(), r.graph.importance.begin(), r.graph.importance.end());
+    nodes.end_activation.insert(nodes.end_activation.end(), r.graph.end_activation.begin(), r.graph.end_activation.end());
+    nodes.activator.insert(nodes.activator.end(), r.graph.activator.begin(), r.graph.activator.end());
+  }
+  write_runs(file, "/stats/accuracy", runs, 1, accuracy, xfer);
+  write_runs(file, "/stats/firing_count", runs, 1, firing_count, xfer);
+  write_runs(file, "/stats/nonfiring_count", runs, 1, nonfiring_count, xfer);
+  write_runs(file, "/graphs/node_offset", runs, 1, offsets, xfer);
+  write_runs(file, "/graphs/node_count", runs, 1, node_count, xfer);
+  write_runs(file, "/graphs/token", node_runs, 1, nodes.token, xfer);
+  write_runs(file, "/graphs/parent", node_runs, 1, nodes.parent, xfer);
+  write_runs(file, "/graphs/importance", node_runs, 1, nodes.importance, xfer);
+  write_runs(file, "/graphs/end_activation", node_runs, 1, nodes.end_activation, xfer);
+  write_runs(file, "/graphs/activator", node_runs, 1, nodes.activator, xfer);
+}
+
+// Token -> rows CSR over the vocabulary.
+void write_index(hid_t file, const std::string& group, int64_t vocab_size,
+                 std::vector<std::pair<int32_t, int32_t>> pairs /* (token, row) */) {
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  std::vector<int64_t> offsets(vocab_size + 1, 0);
+  std::vector<int32_t> neurons;
+  for (const auto& [token, row] : pairs) {
+    if (token < 0 || token >= vocab_size) continue;
+    ++offsets[token + 1];
+    neurons.push_back(row);
+  }
+  for (int64_t t = 0; t < vocab_size; ++t) offsets[t + 1] += offsets[t];
+  h5::ensure_groups(file, group + "/offsets");
+  h5::write_dataset<int64_t>(file, group + "/offsets", {static_cast<hsize_t>(vocab_size + 1)}, offsets);
+  h5::write_dataset<int32_t>(file, group + "/neurons", {neurons.size()}, neurons);
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+// Rank 0 alone: strings, indexes, provenance and /run, after the numeric part is written.
+void write_rank0_part(const std::string& path, const AtlasHeader& header, int world_size,
+                      const std::vector<std::vector<char>>& summaries, const RunTimings& timings) {
+  h5::Handle file = h5::open_file(path, true);
+  std::vector<std::string> errors(header.n_neurons);
+  std::vector<std::pair<int32_t, int32_t>> activating, context;
+  for (const auto& bytes : summaries) {
+    ByteReader in(bytes.data(), bytes.size());
+    while (!in.done()) {
+      int64_t row;
+      std::string error;
+      std::vector<int32_t> act, ctx;
+      in.get(row);
+      in.get(error);
+      in.get(act);
+      in.get(ctx);
+      errors[row] = error;
+      for (int32_t t : act) activating.emplace_back(t, static_cast<int32_t>(row));
+      for (int32_t t : ctx) context.emplace_back(t, static_cast<int32_t>(row));
+    }
+  }
+  h5::write_strings(file, "/neurons/error", errors);
+  const int64_t vocab_size = static_cast<int64_t>(header.vocab.size());
+  write_index(file, "/index/activating", vocab_size, activating);
+  write_index(file, "/index/context", vocab_size, context);
+  h5::write_strings(file, "/vocab", header.vocab);
+
+  h5::Handle run(N2G_H5(H5Gcreate2(file, "/run", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path));
+  h5::write_attribute(run, "scan_seconds", timings.scan_seconds);
+  h5::write_attribute(run, "exchange_seconds", timings.exchange_seconds);
+  h5::write_attribute(run, "fit_seconds", timings.fit_seconds);
+  h5::write_attribute(run, "write_seconds", timings.write_seconds);
+  h5::write_attribute(run, "tokens_per_second", timings.tokens_per_second);
+  h5::write_attribute(run, "neurons_per_second", timings.neurons_per_second);
+  h5::write_attribute(run, "device", timings.device);
+  h5::write_attribute(run, "dtype", timings.dtype);
+  std::vector<double> seconds;
+  for (const auto& r : timings.rank_seconds) seconds.insert(seconds.end(), r.begin(), r.end());
+  h5::write_dataset<double>(file, "/run/rank_seconds", {timings.rank_seconds.size(), 4}, seconds);
+
+  const hid_t root = file;
+  h5::write_attribute(root, "n2g_format", std::string("atlas"));
+  h5::write_attribute(root, "format_version", kFormatVersion);
+  h5::write_attribute(root, "model", header.model);
+  h5::write_attribute(root, "architecture", header.architecture);
+  h5::write_attribute(root, "hook", header.hook);
+  h5::write_attribute(root, "n_layers", header.n_layers);
+  h5::write_attribute(root, "d_mlp", header.d_mlp);
+  h5::write_attribute(root, "dataset", header.dataset);
+  h5::write_attribute(root, "n_windows", header.n_windows);
+  h5::write_attribute(root, "top_k", header.top_k);
+  h5::write_attribute(root, "config", header.config);
+  h5::write_attribute(root, "n2g_version", std::string(kVersion));
+  h5::write_attribute(root, "created_utc", utc_now());
+  h5::write_attribute(root, "world_size", static_cast<int64_t>(world_size));
+  h5::write_attribute(root, "complete", int64_t{1});
+}
+
+// Global node offsets of every row from every rank's node counts.
+std::pair<std::vector<int64_t>, int64_t> node_offsets(const std::vector<std::pair<int64_t, AtlasRow>>& rows,
+                                                       int64_t n_rows, MPI_Comm comm) {
+  ByteWriter mine;
+  for (const auto& [row, r] : rows) {
+    mine.put(row);
+    mine.put(static_cast<int64_t>(r.graph.size()));
+  }
+  std::vector<int64_t> count(n_rows, 0);
+  for (const auto& bytes : allgather_bytes(mine.bytes(), comm)) {
+    ByteReader in(bytes.data(), bytes.size());
+    while (!in.done()) {
+      int64_t row, n;
+      in.get(row);
+      in.get(n);
+      if (row < 0 || row >= n_rows) throw FormatError("atlas row " + std::to_string(row) + " is outside the " + std::to_string(n_rows) + " rows");
+      count[row] = n;
+    }
+  }
+  std::vector<int64_t> offset(n_rows, 0);
+  int64_t total = 0;
+  for (int64_t r = 0; r < n_rows; ++r) {
+    offset[r] = total;
+    total += count[r];
+  }
+  return {offset, total};
+}
+
+}  // namespace
+
+AtlasWriteMode default_write_mode() {
+#ifdef N2G_PARALLEL_HDF5
+  return AtlasWriteMode::collective;
+#else
+  return AtlasWriteMode::gather;
+#endif
+}
+
+void write_atlas(const std::string& path, const AtlasHeader& header, std::vector<std::pair<int64_t, AtlasRow>> rows,
+                 RunTimings timings, const std::vector<double>& local_seconds, MPI_Comm comm, AtlasWriteMode mode) {
+  const auto start = std::chrono::steady_clock::now();
+  const int rank = comm_rank(comm), world = comm_size(comm);
+  const std::string temporary = path + ".tmp";
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const auto [offsets, total_nodes] = node_offsets(rows, header.n_neurons, comm);
+
+  // Summaries for rank 0's part: error text and the tokens each graph activates on / uses as context.
+  ByteWriter summary;
+  for (const auto& [row, r] : rows) {
+    std::set<int32_t> act, ctx;
+    for (size_t i = 0; i < r.graph.size(); ++i) {
+      if (r.graph.token[i] < 0) continue;
+      if (r.graph.parent[i] < 0 && r.graph.activator[i]) act.insert(r.graph.token[i]);
+      if (r.graph.parent[i] >= 0) ctx.insert(r.graph.token[i]);
+    }
+    summary.put(row);
+    summary.put(r.error);
+    summary.put(std::vector<int32_t>(act.begin(), act.end()));
+    summary.put(std::vector<int32_t>(ctx.begin(), ctx.end()));
+  }
+  const auto summaries = gather_bytes(summary.bytes(), 0, comm);
+
+  if (mode == AtlasWriteMode::collective) {
+#ifdef N2G_PARALLEL_HDF5
+    std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+    h5::Handle access(H5Pcreate(H5P_FILE_ACCESS));
+    N2G_H5(H5Pset_fapl_mpio(access, comm, MPI_INFO_NULL), path);
+    h5::Handle file = h5::create_file(temporary, access);
+    h5::Handle xfer(H5Pcreate(H5P_DATASET_XFER));
+    N2G_H5(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE), path);
+    write_numeric(file, header, rows, offsets, total_nodes, xfer);
+#else
+    throw FormatError(path + ": collective atlas writing needs a parallel HDF5 build");
+#endif
+  } else {
+    ByteWriter mine;
+    for (const auto& [row, r] : rows) put_row(mine, row, r);
+    const auto all = gather_bytes(mine.bytes(), 0, comm);
+    if (rank == 0) {
+      std::vector<std::pair<int64_t, AtlasRow>> every;
+      for (const auto& bytes : all) {
+        ByteReader in(bytes.data(), bytes.size());
+        while (!in.done()) every.push_back(get_row(in));
+      }
+      std::sort(every.begin(), every.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+      h5::Handle file = h5::create_file(temporary);
+      write_numeric(file, header, every, offsets, total_nodes, H5P_DEFAULT);
+    }
+  }
+  N2G_MPI(MPI_Barrier(comm));
+
+  std::vector<double> seconds = local_seconds;
+  seconds.resize(3, 0.0);
+  seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  ByteWriter mine_seconds;
+  mine_seconds.put(seconds);
+  const auto every_seconds = gather_bytes(mine_seconds.bytes(), 0, comm);
+  timings.write_seconds = allreduce_max(seconds[3], comm);
+  if (rank == 0) {
+    timings.rank_seconds.clear();
+    for (const auto& bytes : every_seconds) {
+      ByteReader in(bytes.data(), bytes.size());
+      std::vector<double> r;
+      in.get(r);
+      timings.rank_seconds.push_back(r);
+    }
+    std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+    write_rank0_part(temporary, header, world, summaries, timings);
+    std::error_code error;
+    std::filesystem::rename(temporary, path, error);
+    if (error) throw FormatError(path + ": cannot rename the finished atlas into place (" + error.message() + ")");
+  }
+  N2G_MPI(MPI_Barrier(comm));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct AtlasReader::File {
+  h5::Handle file;
+};
+
+AtlasReader::AtlasReader(const std::string& path) : file_(std::make_unique<File>()), path_(path) {
+  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+  file_->file = h5::open_file(path, false);
+  const hid_t root = file_->file;
+  if (!h5::has_attribute(root, "n2g_format")) throw FormatError(path + ": not an n2g atlas (no n2g_format attribute)");
+  const std::string format = h5::read_string_attribute(root, "n2g_format", path);
+  if (format != "atlas") throw FormatError(path + ": n2g_format is '" + format + "', expected 'atlas'");
+  const int64_t version = h5::read_int_attribute(root, "format_version", path);
+  if (version != kFormatVersion)
+    throw FormatError(path + ": atlas format_version " + std::to_string(version) + " is not supported (expected 1)");
+  if (h5::read_int_attribute(root, "complete", path) != 1) throw FormatError(path + ": the atlas is incomplete");
+  header_.model = h5::read_string_attribute(root, "model", path);
+  header_.architecture = h5::read_string_attribute(root, "architecture", path);
+  header_.hook = h5::read_string_attribute(root, "hook", path);
+  header_.dataset = h5::read_string_attribute(root, "dataset", path);
+  header_.config = h5::read_string_attribute(root, "config", path);
+  header_.n_layers = h5::read_int_attribute(root, "n_layers", path);
+  header_.d_mlp = h5::read_int_attribute(root, "d_mlp", path);
+  header_.n_windows = h5::read_int_attribute(root, "n_windows", path);
+  header_.top_k = h5::read_int_attribute(root, "top_k", path);
+  for (const char* required : {"/neurons/status", "/examples/window", "/stats/firing_f1", "/graphs/node_offset",
+                               "/graphs/token", "/index/activating/offsets", "/index/context/offsets", "/vocab"})
+    if (!h5::exists(root, required)) throw FormatError(path + ": dataset " + required + " is missing");
+  layer_ = h5::read_dataset<int32_t>(root, "/neurons/layer", path);
+  index_ = h5::read_dataset<int32_t>(root, "/neurons/index", path);
+  header_.n_neurons = static_cast<int64_t>(layer_.size());
+  header_.vocab = h5::read_strings(h5::open_dataset(root, "/vocab", path), path + ": /vocab");
+}
+
+AtlasReader::~AtlasReader() {
+  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+  file_.reset();
+}
+AtlasReader::AtlasReader(AtlasReader&&) noexcept = default;
+
+std::optional<int64_t> AtlasReader::find(int32_t layer, int32_t index) const {
+  for (size_t r = 0; r < layer_.size(); ++r)
+    if (layer_[r] == layer && index_[r] == index) return static_cast<int64_t>(r);
+  return std::nullopt;
+}
+
+namespace {
+
+template <class T>
+T one(hid_t file, const std::string& path, int64_t row, const std::string& file_name) {
+  return h5::read_rows<T>(h5::open_dataset(file, path, file_name), row, 1)[0];
+}
+
+}  // namespace
+
+AtlasRow AtlasReader::row(int64_t row) const {
+  if (row < 0 || row >= rows()) throw FormatError(path_ + ": row " + std::to_string(row) + " is outside the atlas's " + std::to_string(rows()));
+  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+  const hid_t f = file_->file;
+  AtlasRow r;
+  r.layer = layer_[row];
+  r.index = index_[row];
+  r.status = one<uint8_t>(f, "/neurons/status", row, path_);
+  r.error = h5::read_strings(h5::open_dataset(f, "/neurons/error", path_), {static_cast<hsize_t>(row)}, path_)[0];
+  r.max_activation = one<float>(f, "/neurons/max_activation", row, path_);
+  r.density = one<float>(f, "/neurons/density", row, path_);
+  r.example_window = h5::read_rows<int64_t>(h5::open_dataset(f, "/examples/window", path_), row, 1);
+  r.example_position = h5::read_rows<int32_t>(h5::open_dataset(f, "/examples/position", path_), row, 1);
+  r.example_activation = h5::read_rows<float>(h5::open_dataset(f, "/examples/activation", path_), row, 1);
+  r.example_split = h5::read_rows<uint8_t>(h5::open_dataset(f, "/examples/split", path_), row, 1);
+  for (const auto& c : kScoreColumns) r.*c.scores.*c.field = one<float>(f, c.path, row, path_);
+  r.accuracy = one<float>(f, "/stats/accuracy", row, path_);
+  r.firing_count = one<int64_t>(f, "/stats/firing_count", row, path_);
+  r.nonfiring_count = one<int64_t>(f, "/stats/nonfiring_count", row, path_);
+  const int64_t offset = one<int64_t>(f, "/graphs/node_offset", row, path_);
+  const int32_t count = one<int32_t>(f, "/graphs/node_count", row, path_);
+  r.graph.token = h5::read_rows<int32_t>(h5::open_dataset(f, "/graphs/token", path_), offset, count);
+  r.graph.parent = h5::read_rows<int32_t>(h5::open_dataset(f, "/graphs/parent", path_), offset, count);
+  r.graph.importance = h5::read_rows<float>(h5::open_dataset(f, "/graphs/importance", path_), offset, count);
+  r.graph.end_activation = h5::read_rows<float>(h5::open_dataset(f, "/graphs/end_activation", path_), offset, count);
+  r.graph.activator = h5::read_rows<uint8_t>(h5::open_dataset(f, "/graphs/activator", path_), offset, count);
+  return r;
+}
+
+RunTimings AtlasReader::run() const {
+  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+  h5::Handle group(N2G_H5(H5Gopen2(file_->file, "/run", H5P_DEFAULT), path_ + ": /run"));
+  RunTimings t;
+  t.scan_seconds = h5::read_float_attribute(group, "scan_seconds", path_);
+  t.exchange_seconds = h5::read_float_attribute(group, "exchange_seconds", path_);
+  t.fit_seconds = h5::read_float_attribute(group, "fit_seconds", path_);
+  t.write_seconds = h5::read_float_attribute(group, "write_seconds", path_);
+  t.tokens_per_second = h5::read_float_attribute(group, "tokens_per_second", path_);
+  t.neurons_per_second = h5::read_float_attribute(group, "neurons_per_second", path_);
+  t.device = h5::read_string_attribute(group, "device", path_);
+  t.dtype = h5::read_string_attribute(group, "dtype", path_);
+  const auto seconds = h5::read_dataset<double>(file_->file, "/run/rank_seconds", path_);
+  for (size_t i = 0; i + 4 <= seconds.size(); i += 4) t.rank_seconds.emplace_back(seconds.begin() + i, seconds.begin() + i + 4);
+  return t;
+}
+
+std::vector<float> AtlasReader::float_column(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+  return h5::read_dataset<float>(file_->file, path, path_);
+}
+
+std::vector<int32_t> AtlasReader::int_column(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+  return h5::read_dataset<int32_t>(file_->file, path, path_);
+}
+
+std::vector<int32_t> AtlasReader::index_entry(const std::string& group, int32_t token) const {
+  if (token < 0 || token >= static_cast<int32_t>(header_.vocab.size()))
+    throw FormatError("token id " + std::to_string(token) + " is outside the atlas's vocabulary (" +
+                      std::to_string(header_.vocab.size()) + ")");
+  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+  const auto bounds = h5::read_rows<int64_t>(h5::open_dataset(file_->file, group + "/offsets", path_), token, 2);
+  return h5::read_rows<int32_t>(h5::open_dataset(file_->file, group + "/neurons", path_), bounds[0], bounds[1] - bounds[0]);
+}
+
+std::vector<int32_t> AtlasReader::rows_activating_on(int32_t token) const { return index_entry("/index/activating", token); }
+std::vector<int32_t> AtlasReader::rows_with_context(int32_t token) const { return index_entry("/index/context", token); }
+
+}  // namespace n2g

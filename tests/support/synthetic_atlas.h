@@ -1,0 +1,77 @@
+// Deterministic synthetic atlas rows for the atlas writer tests (no model needed).
+#pragma once
+
+#include "n2g/graph/serialize.h"
+#include "n2g/graph/trie.h"
+#include "n2g/io/atlas.h"
+
+namespace n2g::testing {
+
+constexpr int64_t kSyntheticRows = 7;
+constexpr int64_t kSyntheticTopK = 4;
+
+inline AtlasHeader synthetic_header() {
+  AtlasHeader h;
+  h.model = "synthetic";
+  h.architecture = "gpt2";
+  h.hook = "mlp.hook_post";
+  h.dataset = "synthetic.h5";
+  h.config = "model: {path: synthetic}\n";
+  h.n_layers = 2;
+  h.d_mlp = 4;
+  h.n_windows = 100;
+  h.top_k = kSyntheticTopK;
+  h.n_neurons = kSyntheticRows;
+  for (int t = 0; t < 20; ++t) h.vocab.push_back("tok" + std::to_string(t));
+  return h;
+}
+
+// Row r: neuron (r / 4, r % 4); row 2 is dead (no graph), row 5 failed; the others have graphs
+// that activate on token r + 1 with context r + 2 (and token 3 for every even row).
+inline AtlasRow synthetic_row(int64_t r) {
+  AtlasRow row;
+  row.layer = static_cast<int32_t>(r / 4);
+  row.index = static_cast<int32_t>(r % 4);
+  row.max_activation = 1.5f + r;
+  row.density = 0.1f * r;
+  for (int64_t k = 0; k < kSyntheticTopK; ++k) {
+    const bool present = k < 3;
+    row.example_window.push_back(present ? 10 * r + k : -1);
+    row.example_position.push_back(present ? static_cast<int32_t>(k + 1) : -1);
+    row.example_activation.push_back(present ? 1.0f - 0.1f * k : std::numeric_limits<float>::quiet_NaN());
+    row.example_split.push_back(static_cast<uint8_t>(k % 2));
+  }
+  if (r == 2) {
+    row.status = kDead;
+    return row;
+  }
+  if (r == 5) {
+    row.status = kFailed;
+    row.error = "NaN activation during saliency";
+    return row;
+  }
+  row.status = kOk;
+  Trie trie;
+  const int32_t t = static_cast<int32_t>(r + 1);
+  trie.insert({{{t, 0.9f}, {t + 1, 0.8f}}, 0.9f});
+  if (r % 2 == 0) trie.insert({{{3, 0.7f}, {kIgnoreToken, 0.0f}, {t + 1, 0.95f}}, 0.6f});
+  trie.merge_ignores();
+  row.graph = flatten(trie);
+  row.firing = {0.5f + 0.01f * r, 0.75f, 0.6f};
+  row.nonfiring = {0.99f, 0.98f, std::numeric_limits<float>::quiet_NaN()};
+  row.accuracy = 0.97f;
+  row.firing_count = 3 * r;
+  row.nonfiring_count = 100 - r;
+  row.token_baseline = {0.25f, 1.0f, 0.4f};
+  row.ngram_baseline = {std::numeric_limits<float>::quiet_NaN(), 0.0f, 0.0f};
+  return row;
+}
+
+// This rank's rows under the sweep's ownership rule: row n belongs to rank n mod world.
+inline std::vector<std::pair<int64_t, AtlasRow>> synthetic_rows(int rank, int world) {
+  std::vector<std::pair<int64_t, AtlasRow>> rows;
+  for (int64_t r = rank; r < kSyntheticRows; r += world) rows.emplace_back(r, synthetic_row(r));
+  return rows;
+}
+
+}  // namespace n2g::testing

@@ -1,0 +1,184 @@
+// The atlas written on one rank, read back through the reader and through the plain HDF5 C API
+// (what a user with h5py sees), and bad files.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "../../support/synthetic_atlas.h"
+#include "n2g/errors.h"
+#include "n2g/io/atlas.h"
+#include "n2g/io/hdf5.h"
+
+namespace n2g {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace n2g::testing;
+
+std::string write_synthetic(const std::string& name) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  RunTimings timings;
+  timings.device = "cpu";
+  timings.dtype = "float32";
+  timings.tokens_per_second = 1234.5;
+  write_atlas(path, synthetic_header(), synthetic_rows(0, 1), timings, {3.0, 0.25, 7.0}, MPI_COMM_WORLD);
+  return path;
+}
+
+void expect_same_scores(const FiringScores& a, const FiringScores& b) {
+  for (auto field : {&FiringScores::precision, &FiringScores::recall, &FiringScores::f1}) {
+    if (std::isnan(a.*field)) EXPECT_TRUE(std::isnan(b.*field));
+    else EXPECT_EQ(a.*field, b.*field);
+  }
+}
+
+TEST(Atlas, ReaderReturnsEveryRowAsWritten) {
+  const std::string path = write_synthetic("atlas_roundtrip.h5");
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  const AtlasReader atlas(path);
+  EXPECT_EQ(atlas.rows(), kSyntheticRows);
+  EXPECT_EQ(atlas.header().hook, "mlp.hook_post");
+  EXPECT_EQ(atlas.header().top_k, kSyntheticTopK);
+  EXPECT_EQ(atlas.header().vocab.size(), 20u);
+  for (int64_t r = 0; r < kSyntheticRows; ++r) {
+    const AtlasRow expected = synthetic_row(r), got = atlas.row(r);
+    EXPECT_EQ(got.layer, expected.layer);
+    EXPECT_EQ(got.index, expected.index);
+    EXPECT_EQ(got.status, expected.status);
+    EXPECT_EQ(got.error, expected.error);
+    EXPECT_EQ(got.max_activation, expected.max_activation);
+    EXPECT_EQ(got.example_window, expected.example_window);
+    EXPECT_EQ(got.example_position, expected.example_position);
+    EXPECT_EQ(got.example_split, expected.example_split);
+    expect_same_scores(got.firing, expected.firing);
+    expect_same_scores(got.nonfiring, expected.nonfiring);
+    expect_same_scores(got.ngram_baseline, expected.ngram_baseline);
+    EXPECT_EQ(got.firing_count, expected.firing_count);
+    EXPECT_EQ(got.graph.token, expected.graph.token);
+    EXPECT_EQ(got.graph.parent, expected.graph.parent);
+    EXPECT_EQ(got.graph.activator, expected.graph.activator);
+    EXPECT_EQ(got.graph.importance, expected.graph.importance);
+  }
+  EXPECT_EQ(atlas.find(1, 2), 6);
+  EXPECT_FALSE(atlas.find(3, 0).has_value());
+  // Token 3 activates every even row with a graph (0, 4, 6), and row 2 (token r + 1 = 3) is dead.
+  EXPECT_EQ(atlas.rows_activating_on(3), (std::vector<int32_t>{0, 4, 6}));
+  EXPECT_EQ(atlas.rows_activating_on(2), (std::vector<int32_t>{1}));
+  EXPECT_EQ(atlas.rows_with_context(5), (std::vector<int32_t>{3}));  // row 4 has 5 as its activating token
+  EXPECT_EQ(atlas.rows_with_context(6), (std::vector<int32_t>{4}));    // row 5 failed: no graph
+  EXPECT_TRUE(atlas.rows_activating_on(19).empty());
+  EXPECT_THROW(atlas.rows_activating_on(20), FormatError);
+  const RunTimings run = atlas.run();
+  EXPECT_EQ(run.tokens_per_second, 1234.5);
+  ASSERT_EQ(run.rank_seconds.size(), 1u);
+  EXPECT_EQ(run.rank_seconds[0][0], 3.0);
+  EXPECT_EQ(run.rank_seconds[0][2], 7.0);
+  EXPECT_GE(run.rank_seconds[0][3], 0.0);
+}
+
+// What FORMATS.md promises, read with nothing but the HDF5 C API.
+TEST(Atlas, LayoutIsWhatFormatsSays) {
+  const std::string path = write_synthetic("atlas_layout.h5");
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  const auto check = [&](const char* name, hid_t expected_type, std::vector<hsize_t> expected_shape) {
+    const hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    ASSERT_GE(d, 0) << name;
+    const hid_t type = H5Dget_type(d), space = H5Dget_space(d);
+    EXPECT_GT(H5Tequal(type, expected_type), 0) << name;
+    std::vector<hsize_t> shape(H5Sget_simple_extent_ndims(space));
+    H5Sget_simple_extent_dims(space, shape.data(), nullptr);
+    EXPECT_EQ(shape, expected_shape) << name;
+    H5Tclose(type);
+    H5Sclose(space);
+    H5Dclose(d);
+  };
+  const hsize_t N = kSyntheticRows, K = kSyntheticTopK;
+  check("/neurons/layer", H5T_STD_I32LE, {N});
+  check("/neurons/index", H5T_STD_I32LE, {N});
+  check("/neurons/status", H5T_STD_U8LE, {N});
+  check("/neurons/max_activation", H5T_IEEE_F32LE, {N});
+  check("/neurons/density", H5T_IEEE_F32LE, {N});
+  check("/examples/window", H5T_STD_I64LE, {N, K});
+  check("/examples/position", H5T_STD_I32LE, {N, K});
+  check("/examples/activation", H5T_IEEE_F32LE, {N, K});
+  check("/examples/split", H5T_STD_U8LE, {N, K});
+  for (const char* name : {"/stats/firing_precision", "/stats/firing_recall", "/stats/firing_f1", "/stats/nonfiring_precision",
+                           "/stats/nonfiring_recall", "/stats/nonfiring_f1", "/stats/accuracy",
+                           "/baselines/token/firing_precision", "/baselines/ngram/firing_f1"})
+    check(name, H5T_IEEE_F32LE, {N});
+  check("/stats/firing_count", H5T_STD_I64LE, {N});
+  check("/stats/nonfiring_count", H5T_STD_I64LE, {N});
+  check("/graphs/node_offset", H5T_STD_I64LE, {N});
+  check("/graphs/node_count", H5T_STD_I32LE, {N});
+  hsize_t M = 0;
+  for (int64_t r = 0; r < kSyntheticRows; ++r) M += synthetic_row(r).graph.size();
+  check("/graphs/token", H5T_STD_I32LE, {M});
+  check("/graphs/parent", H5T_STD_I32LE, {M});
+  check("/graphs/importance", H5T_IEEE_F32LE, {M});
+  check("/graphs/end_activation", H5T_IEEE_F32LE, {M});
+  check("/graphs/activator", H5T_STD_U8LE, {M});
+  check("/index/activating/offsets", H5T_STD_I64LE, {21});
+  check("/index/context/offsets", H5T_STD_I64LE, {21});
+  check("/run/rank_seconds", H5T_IEEE_F64LE, {1, 4});
+  for (const char* attribute : {"model", "architecture", "hook", "n_layers", "d_mlp", "dataset", "n_windows", "config",
+                                "n2g_version", "created_utc", "world_size", "complete", "n2g_format", "format_version"})
+    EXPECT_GT(H5Aexists(file, attribute), 0) << attribute;
+  // Node slices follow row order: offsets are the running sum of counts.
+  std::vector<int64_t> offsets(N);
+  std::vector<int32_t> counts(N);
+  const hid_t o = H5Dopen2(file, "/graphs/node_offset", H5P_DEFAULT), c = H5Dopen2(file, "/graphs/node_count", H5P_DEFAULT);
+  H5Dread(o, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, offsets.data());
+  H5Dread(c, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, counts.data());
+  for (size_t r = 1; r < N; ++r) EXPECT_EQ(offsets[r], offsets[r - 1] + counts[r - 1]);
+  EXPECT_EQ(counts[2], 0);
+  H5Dclose(o);
+  H5Dclose(c);
+  H5Fclose(file);
+}
+
+std::string reader_error(const std::string& path) {
+  try {
+    AtlasReader reader(path);
+  } catch (const FormatError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(Atlas, BadFilesGiveClearErrors) {
+  const std::string good = write_synthetic("atlas_bad_base.h5");
+  const auto copy = [&](const std::string& name) {
+    const std::string path = ::testing::TempDir() + "/" + name;
+    fs::copy_file(good, path, fs::copy_options::overwrite_existing);
+    return path;
+  };
+  {
+    const std::string path = copy("atlas_foreign.h5");
+    h5::Handle f = h5::open_file(path, true);
+    h5::write_attribute(f, "n2g_format", std::string("dataset"));
+  }
+  EXPECT_NE(reader_error(::testing::TempDir() + "/atlas_foreign.h5").find("n2g_format is 'dataset', expected 'atlas'"), std::string::npos);
+  {
+    const std::string path = copy("atlas_version.h5");
+    h5::Handle f = h5::open_file(path, true);
+    h5::write_attribute(f, "format_version", int64_t{7});
+  }
+  EXPECT_NE(reader_error(::testing::TempDir() + "/atlas_version.h5").find("format_version 7 is not supported"), std::string::npos);
+  {
+    const std::string path = copy("atlas_missing.h5");
+    h5::Handle f = h5::open_file(path, true);
+    H5Ldelete(f, "/graphs/token", H5P_DEFAULT);
+  }
+  EXPECT_NE(reader_error(::testing::TempDir() + "/atlas_missing.h5").find("dataset /graphs/token is missing"), std::string::npos);
+  const std::string truncated = copy("atlas_truncated.h5");
+  fs::resize_file(truncated, fs::file_size(truncated) / 2);
+  const std::string message = reader_error(truncated);
+  EXPECT_TRUE(message.find("truncated") != std::string::npos || message.find("damaged") != std::string::npos) << message;
+  EXPECT_NE(reader_error(::testing::TempDir() + "/no_such_atlas.h5").find("no such file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace n2g
