@@ -9,6 +9,7 @@
 
 #include "n2g/dist/collectives.h"
 #include "n2g/errors.h"
+#include "n2g/io/atlas_row_codec.h"
 #include "n2g/io/bytes.h"
 #include "n2g/io/hdf5.h"
 
@@ -38,61 +39,6 @@ const ScoreColumn kScoreColumns[] = {
     {"/baselines/ngram/firing_recall", &AtlasRow::ngram_baseline, &FiringScores::recall},
     {"/baselines/ngram/firing_f1", &AtlasRow::ngram_baseline, &FiringScores::f1},
 };
-
-void put_row(ByteWriter& w, int64_t row, const AtlasRow& r) {
-  w.put(row);
-  w.put(r.layer);
-  w.put(r.index);
-  w.put(r.status);
-  w.put(r.error);
-  w.put(r.max_activation);
-  w.put(r.density);
-  w.put(r.example_window);
-  w.put(r.example_position);
-  w.put(r.example_activation);
-  w.put(r.example_split);
-  w.put(r.firing);
-  w.put(r.nonfiring);
-  w.put(r.accuracy);
-  w.put(r.firing_count);
-  w.put(r.nonfiring_count);
-  w.put(r.token_baseline);
-  w.put(r.ngram_baseline);
-  w.put(r.graph.token);
-  w.put(r.graph.parent);
-  w.put(r.graph.importance);
-  w.put(r.graph.end_activation);
-  w.put(r.graph.activator);
-}
-
-std::pair<int64_t, AtlasRow> get_row(ByteReader& in) {
-  std::pair<int64_t, AtlasRow> out;
-  AtlasRow& r = out.second;
-  in.get(out.first);
-  in.get(r.layer);
-  in.get(r.index);
-  in.get(r.status);
-  in.get(r.error);
-  in.get(r.max_activation);
-  in.get(r.density);
-  in.get(r.example_window);
-  in.get(r.example_position);
-  in.get(r.example_activation);
-  in.get(r.example_split);
-  in.get(r.firing);
-  in.get(r.nonfiring);
-  in.get(r.accuracy);
-  in.get(r.firing_count);
-  in.get(r.nonfiring_count);
-  in.get(r.token_baseline);
-  in.get(r.ngram_baseline);
-  in.get(r.graph.token);
-  in.get(r.graph.parent);
-  in.get(r.graph.importance);
-  in.get(r.graph.end_activation);
-  in.get(r.graph.activator);
-  return out;
-}
 
 using Runs = std::vector<std::pair<hsize_t, hsize_t>>;  // (first row, count), ascending
 
@@ -374,13 +320,13 @@ void write_atlas(const std::string& path, const AtlasHeader& header, std::vector
 #endif
   } else {
     ByteWriter mine;
-    for (const auto& [row, r] : rows) put_row(mine, row, r);
+    for (const auto& [row, r] : rows) encode_row(mine, row, r);
     const auto all = gather_bytes(mine.bytes(), 0, comm);
     if (rank == 0) {
       std::vector<std::pair<int64_t, AtlasRow>> every;
       for (const auto& bytes : all) {
         ByteReader in(bytes.data(), bytes.size());
-        while (!in.done()) every.push_back(get_row(in));
+        while (!in.done()) every.push_back(decode_row(in));
       }
       std::sort(every.begin(), every.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
       std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
@@ -524,6 +470,11 @@ std::vector<float> AtlasReader::float_column(const std::string& path) const {
 std::vector<int32_t> AtlasReader::int_column(const std::string& path) const {
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
   return h5::read_dataset<int32_t>(file_->file, path, path_);
+}
+
+std::vector<int64_t> AtlasReader::int64_column(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+  return h5::read_dataset<int64_t>(file_->file, path, path_);
 }
 
 std::vector<int32_t> AtlasReader::index_entry(const std::string& group, int32_t token) const {

@@ -201,7 +201,7 @@ HookName Transformer::resolve_hook(const std::string& name) const {
   return {layer, kind};
 }
 
-ForwardOutput Transformer::forward(const at::Tensor& tokens, const std::vector<std::string>& hooks, bool logits) const {
+ForwardOutput Transformer::forward(const at::Tensor& tokens, const std::vector<std::string>& hooks, Logits which) const {
   torch::NoGradGuard no_grad;
   const Impl& m = *impl_;
   if (tokens.dim() != 2) throw ModelError("forward expects tokens of shape [batch, seq]");
@@ -209,6 +209,7 @@ ForwardOutput Transformer::forward(const at::Tensor& tokens, const std::vector<s
   if (m.w_pos.defined() && T > m.spec.n_ctx)
     throw ModelError("a sequence of " + std::to_string(T) + " tokens is longer than the model's context (" +
                      std::to_string(m.spec.n_ctx) + ")");
+  const bool logits = which != Logits::none;
   std::map<std::string, int> wanted;
   int deepest = -1;
   for (const auto& name : hooks) deepest = std::max(deepest, wanted[name] = resolve_hook(name).layer);
@@ -236,6 +237,7 @@ ForwardOutput Transformer::forward(const at::Tensor& tokens, const std::vector<s
   for (int layer = 0; layer <= deepest; ++layer)
     x = m.blocks[layer]->forward(x, layer, mask, cos, sin, wanted, out.hooks, layer == deepest && !logits);
   if (logits) {
+    if (which == Logits::last) x = x.select(1, T - 1);  // [B, D]
     out.logits = at::matmul(layer_norm(x, m.ln_f_w, m.ln_f_b, m.spec.eps), m.w_u);
     if (m.b_u.defined()) out.logits = out.logits + m.b_u;
   }

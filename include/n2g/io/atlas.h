@@ -91,6 +91,7 @@ class AtlasReader {
   // A whole per-neuron column, e.g. "/stats/firing_f1" or "/neurons/layer" ([N] values).
   std::vector<float> float_column(const std::string& path) const;
   std::vector<int32_t> int_column(const std::string& path) const;
+  std::vector<int64_t> int64_column(const std::string& path) const;
 
   std::vector<int32_t> rows_activating_on(int32_t token) const;  // /index/activating
   std::vector<int32_t> rows_with_context(int32_t token) const;   // /index/context

@@ -28,9 +28,13 @@ struct HookName {
   std::string kind;
 };
 
+// Which logits a forward returns: none (stops after the deepest hook), every position, or only
+// the last position (next-token distributions without a [batch, seq, vocab] tensor).
+enum class Logits { none, all, last };
+
 struct ForwardOutput {
   std::map<std::string, at::Tensor> hooks;  // name -> [batch, seq, d_mlp]
-  at::Tensor logits;                        // [batch, seq, d_vocab_out], only when asked for
+  at::Tensor logits;                        // [batch, seq, d_vocab_out] (all) or [batch, d_vocab_out] (last)
 };
 
 class Transformer {
@@ -54,7 +58,7 @@ class Transformer {
 
   // tokens: [batch, seq] int64 on device(), BOS already in place. Right padding needs no mask:
   // attention is causal, so padding never reaches the real positions before it.
-  ForwardOutput forward(const at::Tensor& tokens, const std::vector<std::string>& hooks, bool logits = false) const;
+  ForwardOutput forward(const at::Tensor& tokens, const std::vector<std::string>& hooks, Logits logits = Logits::none) const;
 
  private:
   struct Impl;

@@ -119,7 +119,7 @@ TEST(ModelErrors, HooksAndLayersThatDoNotExist) {
   EXPECT_EQ(model.resolve_hook("blocks.0.mlp.hook_pre").layer, 0);
   const at::Tensor tokens = at::zeros({1, 65}, at::kLong);
   EXPECT_MESSAGE(model.forward(tokens, {"blocks.0.mlp.hook_post"}), "65 tokens is longer than the model's context (64)");
-  EXPECT_MESSAGE(model.forward(at::zeros({1, 3}, at::kLong), {}, true), "logits need every layer");
+  EXPECT_MESSAGE(model.forward(at::zeros({1, 3}, at::kLong), {}, Logits::all), "logits need every layer");
   EXPECT_MESSAGE(Transformer::load(kTinyGpt2.string(), LoadOptions{3}), "cannot load 3 layers: the model has 2");
   LoadOptions device;
   device.device = "tpu";
@@ -192,8 +192,8 @@ TEST(ModelLoading, TransformerLensLnPreMatchesLnWithIdentityAffine) {
   const Transformer b = make("n2g_tl_lnpre", pre, pre_config);
   EXPECT_TRUE(b.warnings().empty());
   const at::Tensor tokens = at::randint(512, {2, 9}, at::kLong);
-  const auto x = a.forward(tokens, {"blocks.1.mlp.hook_post"}, true);
-  const auto y = b.forward(tokens, {"blocks.1.mlp.hook_post"}, true);
+  const auto x = a.forward(tokens, {"blocks.1.mlp.hook_post"}, Logits::all);
+  const auto y = b.forward(tokens, {"blocks.1.mlp.hook_post"}, Logits::all);
   EXPECT_TRUE(at::allclose(x.hooks.at("blocks.1.mlp.hook_post"), y.hooks.at("blocks.1.mlp.hook_post")));
   EXPECT_TRUE(at::allclose(x.logits, y.logits));
 }

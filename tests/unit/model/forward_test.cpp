@@ -40,7 +40,7 @@ TEST_P(FixtureModel, EveryHookAndLogitsMatchTheGoldens) {
   for (int layer = 0; layer < 2; ++layer)
     for (const auto& kind : model.spec().mlp_hooks()) hooks.push_back("blocks." + std::to_string(layer) + "." + kind);
   EXPECT_EQ(hooks.size(), GetParam() == "tiny-solu-tl" ? 6u : 4u);
-  const ForwardOutput out = model.forward(tokens, hooks, /*logits=*/true);
+  const ForwardOutput out = model.forward(tokens, hooks, Logits::all);
   for (const auto& name : hooks) expect_close(out.hooks.at(name), read_golden(golden(), name), GetParam() + " " + name);
   expect_close(out.logits, read_golden(golden(), "logits"), GetParam() + " logits");
 }
@@ -50,7 +50,7 @@ TEST_P(FixtureModel, RightPaddingLeavesRealPositionsUnchanged) {
   const at::Tensor padded = read_golden(golden(), "padding/tokens").to(at::kLong);
   const at::Tensor lengths = read_golden(golden(), "padding/lengths");
   const std::string hook = "blocks.1.mlp.hook_post";
-  const ForwardOutput out = model.forward(padded, {hook}, true);
+  const ForwardOutput out = model.forward(padded, {hook}, Logits::all);
   const at::Tensor expected_hook = read_golden(golden(), hook);
   const at::Tensor expected_logits = read_golden(golden(), "logits");
   for (int64_t row = 0; row < 2; ++row) {

@@ -1,0 +1,46 @@
+// The activation oracle of the fit stage backed by the transformer: deduplicates the wave's
+// sequences, groups them by length (no padding), runs them in batches of about `batch_tokens`
+// tokens to the wave's layer only, and reads each sequence's neuron on the device.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "n2g/fit/oracle.h"
+#include "n2g/model/transformer.h"
+
+namespace n2g {
+
+class ModelOracle : public ActivationOracle {
+ public:
+  // `hook_kind`: mlp.hook_post etc.; `bos` prepended when >= 0.
+  ModelOracle(const Transformer& model, int layer, const std::string& hook_kind, int32_t bos, int64_t batch_tokens);
+
+  std::vector<std::vector<float>> activations(const std::vector<NeuronSequence>& batch) override;
+  std::vector<std::vector<int32_t>> substitutes(const std::vector<SubstituteRequest>& requests, AugmentMethod method,
+                                                int max_candidates, double min_prob) override;
+
+  double forward_seconds() const { return forward_seconds_; }  // time spent in model forwards
+  int64_t forward_tokens() const { return forward_tokens_; }
+
+ private:
+  // Groups of row indices with equal-length sequences, each group at most about batch_tokens.
+  std::vector<std::vector<size_t>> plan(const std::vector<const std::vector<int32_t>*>& sequences) const;
+  at::Tensor input(const std::vector<const std::vector<int32_t>*>& sequences, const std::vector<size_t>& rows) const;
+  std::vector<std::vector<int32_t>> lm_substitutes(const std::vector<SubstituteRequest>& requests, int max_candidates,
+                                                   double min_prob);
+  std::vector<std::vector<int32_t>> embedding_substitutes(const std::vector<SubstituteRequest>& requests, int max_candidates);
+
+  const Transformer& model_;
+  std::string hook_;
+  int32_t bos_;
+  int64_t batch_tokens_;
+  at::Tensor normalized_embedding_;  // [V, D], made on first use
+  double forward_seconds_ = 0;
+  int64_t forward_tokens_ = 0;
+};
+
+}  // namespace n2g

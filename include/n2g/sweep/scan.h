@@ -1,0 +1,31 @@
+// Stage 1: stream a slice of the dataset through the model and keep, for every swept neuron, its
+// running top-K windows (activation, window, argmax position) and density counts. Memory depends on
+// the batch and on neurons x K, never on the dataset.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "n2g/dist/exchange.h"
+#include "n2g/io/dataset.h"
+#include "n2g/model/transformer.h"
+#include "n2g/sweep/neurons.h"
+
+namespace n2g {
+
+struct ScanOptions {
+  int top_k = 20;
+  int batch_windows = 32;
+  std::string hook = "mlp.hook_post";
+  int32_t bos = -1;                  // prepended when >= 0
+  std::vector<int32_t> special;      // positions holding these never count
+};
+
+// Candidates of every swept neuron over windows [first, last); `progress(done)` after each batch.
+std::vector<NeuronCandidates> scan_windows(const Transformer& model, const TokenDataset& dataset, int64_t first,
+                                           int64_t last, const SweptNeurons& neurons, const ScanOptions& options,
+                                           const std::function<void(int64_t)>& progress);
+
+}  // namespace n2g

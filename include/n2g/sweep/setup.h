@@ -1,0 +1,31 @@
+// Everything a sweep checks and resolves before any expensive work: the model's shape and hook,
+// the swept neurons, the dataset and its vocabulary, BOS / mask / special tokens, a writable
+// output. Each problem is one clear error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "n2g/io/dataset.h"
+#include "n2g/model/spec.h"
+#include "n2g/sweep/config.h"
+#include "n2g/sweep/neurons.h"
+
+namespace n2g {
+
+struct SweepSetup {
+  TransformerSpec spec;
+  TokenDataset dataset;
+  SweptNeurons neurons;
+  int64_t n_windows = 0;              // windows scanned (dataset.max_windows applied)
+  int32_t bos = -1;                   // prepended when >= 0
+  int32_t mask = -1;                  // saliency mask token
+  std::vector<int32_t> special;       // BOS / end-of-text / padding ids: never pivots, context or nodes
+  std::vector<std::string> vocab;     // display string of every token id
+};
+
+SweepSetup prepare_sweep(const SweepConfig& config);
+
+}  // namespace n2g

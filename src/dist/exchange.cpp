@@ -1,0 +1,93 @@
+#include "n2g/dist/exchange.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "n2g/dist/collectives.h"
+#include "n2g/io/bytes.h"
+
+namespace n2g {
+
+NeuronCandidates merge_candidates(const NeuronCandidates& a, const NeuronCandidates& b, int top_k) {
+  NeuronCandidates out;
+  out.neuron = a.neuron;
+  out.positive = a.positive + b.positive;
+  out.tokens = a.tokens + b.tokens;
+  struct Entry {
+    float activation;
+    int64_t window;
+    int32_t position;
+  };
+  std::vector<Entry> all;
+  for (const auto* c : {&a, &b})
+    for (size_t i = 0; i < c->window.size(); ++i) all.push_back({c->activation[i], c->window[i], c->position[i]});
+  std::sort(all.begin(), all.end(), [](const Entry& x, const Entry& y) {
+    return x.activation != y.activation ? x.activation > y.activation : x.window < y.window;
+  });
+  if (static_cast<int>(all.size()) > top_k) all.resize(top_k);
+  for (const Entry& e : all) {
+    out.activation.push_back(e.activation);
+    out.window.push_back(e.window);
+    out.position.push_back(e.position);
+  }
+  return out;
+}
+
+void encode_candidates(ByteWriter& out, const NeuronCandidates& c) {
+  out.put(c.neuron);
+  out.put(c.activation);
+  out.put(c.window);
+  out.put(c.position);
+  out.put(c.positive);
+  out.put(c.tokens);
+}
+
+NeuronCandidates decode_candidates(ByteReader& in) {
+  NeuronCandidates c;
+  in.get(c.neuron);
+  in.get(c.activation);
+  in.get(c.window);
+  in.get(c.position);
+  in.get(c.positive);
+  in.get(c.tokens);
+  return c;
+}
+
+std::vector<NeuronCandidates> exchange_candidates(const std::vector<NeuronCandidates>& local, int top_k,
+                                                  const RankContext& context) {
+  const int world = context.world_size;
+  std::vector<ByteWriter> outgoing(world);
+  for (const auto& c : local) {
+    encode_candidates(outgoing[owner_of(c.neuron, world)], c);
+  }
+  std::vector<int> send_counts(world), receive_counts(world);
+  std::vector<char> send;
+  for (int r = 0; r < world; ++r) {
+    send_counts[r] = static_cast<int>(outgoing[r].bytes().size());
+    send.insert(send.end(), outgoing[r].bytes().begin(), outgoing[r].bytes().end());
+  }
+  N2G_MPI(MPI_Alltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1, MPI_INT, context.comm));
+  std::vector<int> send_offsets(world, 0), receive_offsets(world, 0);
+  for (int r = 1; r < world; ++r) {
+    send_offsets[r] = send_offsets[r - 1] + send_counts[r - 1];
+    receive_offsets[r] = receive_offsets[r - 1] + receive_counts[r - 1];
+  }
+  std::vector<char> received(std::accumulate(receive_counts.begin(), receive_counts.end(), size_t{0}));
+  N2G_MPI(MPI_Alltoallv(send.data(), send_counts.data(), send_offsets.data(), MPI_CHAR, received.data(),
+                        receive_counts.data(), receive_offsets.data(), MPI_CHAR, context.comm));
+
+  std::map<int64_t, NeuronCandidates> merged;
+  ByteReader in(received.data(), received.size());
+  while (!in.done()) {
+    const NeuronCandidates c = decode_candidates(in);
+    auto found = merged.find(c.neuron);
+    if (found == merged.end()) merged.emplace(c.neuron, merge_candidates(c, NeuronCandidates{c.neuron}, top_k));
+    else found->second = merge_candidates(found->second, c, top_k);
+  }
+  std::vector<NeuronCandidates> out;
+  for (auto& entry : merged) out.push_back(std::move(entry.second));
+  return out;
+}
+
+}  // namespace n2g

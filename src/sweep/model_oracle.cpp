@@ -1,0 +1,135 @@
+#include "n2g/sweep/model_oracle.h"
+
+#include <ATen/ATen.h>
+#include <torch/utils.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+namespace n2g {
+
+ModelOracle::ModelOracle(const Transformer& model, int layer, const std::string& hook_kind, int32_t bos, int64_t batch_tokens)
+    : model_(model), hook_("blocks." + std::to_string(layer) + "." + hook_kind), bos_(bos), batch_tokens_(batch_tokens) {
+  model_.resolve_hook(hook_);
+}
+
+std::vector<std::vector<size_t>> ModelOracle::plan(const std::vector<const std::vector<int32_t>*>& sequences) const {
+  std::map<size_t, std::vector<size_t>> by_length;
+  for (size_t i = 0; i < sequences.size(); ++i) by_length[sequences[i]->size()].push_back(i);
+  std::vector<std::vector<size_t>> batches;
+  for (const auto& [length, rows] : by_length) {
+    const size_t per_batch = std::max<size_t>(1, batch_tokens_ / (length + (bos_ >= 0 ? 1 : 0) + 1));
+    for (size_t start = 0; start < rows.size(); start += per_batch)
+      batches.emplace_back(rows.begin() + start, rows.begin() + std::min(rows.size(), start + per_batch));
+  }
+  return batches;
+}
+
+at::Tensor ModelOracle::input(const std::vector<const std::vector<int32_t>*>& sequences, const std::vector<size_t>& rows) const {
+  const int64_t length = static_cast<int64_t>(sequences[rows[0]]->size()) + (bos_ >= 0 ? 1 : 0);
+  std::vector<int64_t> flat;
+  flat.reserve(rows.size() * length);
+  for (size_t row : rows) {
+    if (bos_ >= 0) flat.push_back(bos_);
+    flat.insert(flat.end(), sequences[row]->begin(), sequences[row]->end());
+  }
+  return at::tensor(flat, at::kLong).view({static_cast<int64_t>(rows.size()), length}).to(model_.device());
+}
+
+std::vector<std::vector<float>> ModelOracle::activations(const std::vector<NeuronSequence>& batch) {
+  torch::NoGradGuard no_grad;
+  // A sequence asked for by several neurons runs once; every neuron reads its own column.
+  std::map<std::vector<int32_t>, size_t> unique_index;
+  std::vector<const std::vector<int32_t>*> unique;
+  std::vector<size_t> unique_of(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto [entry, inserted] = unique_index.emplace(batch[i].tokens, unique.size());
+    if (inserted) unique.push_back(&entry->first);
+    unique_of[i] = entry->second;
+  }
+  std::vector<std::vector<size_t>> requests_of(unique.size());
+  for (size_t i = 0; i < batch.size(); ++i) requests_of[unique_of[i]].push_back(i);
+
+  std::vector<std::vector<float>> out(batch.size());
+  const int64_t skip = bos_ >= 0 ? 1 : 0;
+  for (const auto& rows : plan(unique)) {
+    const int64_t length = static_cast<int64_t>(unique[rows[0]]->size());
+    if (length == 0) continue;
+    const auto start = std::chrono::steady_clock::now();
+    const at::Tensor tokens = input(unique, rows);
+    at::Tensor hook = model_.forward(tokens, {hook_}).hooks.at(hook_).narrow(1, skip, length);  // [b, L, M]
+    forward_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    forward_tokens_ += tokens.numel();
+    std::vector<int64_t> flat_index, request;
+    const int64_t width = hook.size(2);
+    for (size_t r = 0; r < rows.size(); ++r)
+      for (size_t i : requests_of[rows[r]]) {
+        flat_index.push_back(static_cast<int64_t>(r) * width + batch[i].neuron);
+        request.push_back(static_cast<int64_t>(i));
+      }
+    const at::Tensor picked = hook.permute({0, 2, 1})
+                                  .reshape({-1, length})
+                                  .index_select(0, at::tensor(flat_index, at::kLong).to(hook.device()))
+                                  .to(at::kFloat)
+                                  .cpu()
+                                  .contiguous();  // [requests, L]
+    const float* data = picked.data_ptr<float>();
+    for (size_t j = 0; j < request.size(); ++j) out[request[j]].assign(data + j * length, data + (j + 1) * length);
+  }
+  return out;
+}
+
+std::vector<std::vector<int32_t>> ModelOracle::substitutes(const std::vector<SubstituteRequest>& requests,
+                                                           AugmentMethod method, int max_candidates, double min_prob) {
+  torch::NoGradGuard no_grad;
+  if (method == AugmentMethod::lm) return lm_substitutes(requests, max_candidates, min_prob);
+  if (method == AugmentMethod::embedding) return embedding_substitutes(requests, max_candidates);
+  return std::vector<std::vector<int32_t>>(requests.size());
+}
+
+std::vector<std::vector<int32_t>> ModelOracle::lm_substitutes(const std::vector<SubstituteRequest>& requests,
+                                                              int max_candidates, double min_prob) {
+  std::vector<const std::vector<int32_t>*> prefixes;
+  for (const auto& r : requests) prefixes.push_back(&r.prefix);
+  std::vector<std::vector<int32_t>> out(requests.size());
+  for (const auto& rows : plan(prefixes)) {
+    if (prefixes[rows[0]]->empty() && bos_ < 0) continue;  // no context to predict from
+    const auto start = std::chrono::steady_clock::now();
+    const at::Tensor tokens = input(prefixes, rows);
+    const at::Tensor probabilities = at::softmax(model_.forward(tokens, {}, Logits::last).logits.to(at::kFloat), -1);
+    forward_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    forward_tokens_ += tokens.numel();
+    const auto [values, ids] = probabilities.topk(std::min<int64_t>(max_candidates, probabilities.size(1)), 1);
+    const at::Tensor v = values.cpu(), id = ids.cpu();
+    const auto va = v.accessor<float, 2>();
+    const auto ia = id.accessor<int64_t, 2>();
+    for (size_t r = 0; r < rows.size(); ++r)
+      for (int64_t k = 0; k < v.size(1) && va[r][k] >= min_prob; ++k) out[rows[r]].push_back(static_cast<int32_t>(ia[r][k]));
+  }
+  return out;
+}
+
+std::vector<std::vector<int32_t>> ModelOracle::embedding_substitutes(const std::vector<SubstituteRequest>& requests,
+                                                                     int max_candidates) {
+  if (!normalized_embedding_.defined()) {
+    const at::Tensor e = model_.embedding().to(at::kFloat);
+    normalized_embedding_ = e / e.norm(2, 1, true).clamp_min(1e-12);
+  }
+  std::vector<std::vector<int32_t>> out(requests.size());
+  const int64_t chunk = 256;
+  for (size_t first = 0; first < requests.size(); first += chunk) {
+    std::vector<int64_t> originals;
+    for (size_t r = first; r < std::min(requests.size(), first + chunk); ++r) originals.push_back(requests[r].original);
+    const at::Tensor query = at::tensor(originals, at::kLong).to(normalized_embedding_.device());
+    at::Tensor similarity = at::matmul(normalized_embedding_.index_select(0, query), normalized_embedding_.t());  // [r, V]
+    similarity.scatter_(1, query.view({-1, 1}), -2.0);  // never the token itself
+    const at::Tensor ids = std::get<1>(similarity.topk(std::min<int64_t>(max_candidates, similarity.size(1)), 1)).cpu();
+    const auto ia = ids.accessor<int64_t, 2>();
+    for (int64_t r = 0; r < ids.size(0); ++r)
+      for (int64_t k = 0; k < ids.size(1); ++k) out[first + r].push_back(static_cast<int32_t>(ia[r][k]));
+  }
+  return out;
+}
+
+}  // namespace n2g

@@ -1,0 +1,110 @@
+#include "n2g/sweep/scan.h"
+
+#include <ATen/ATen.h>
+#include <torch/utils.h>
+
+#include <cmath>
+#include <limits>
+
+namespace n2g {
+namespace {
+
+constexpr int64_t kNoWindow = std::numeric_limits<int64_t>::max();
+
+// Running top-K of one layer's swept neurons, on the model's device.
+struct LayerTopK {
+  at::Tensor activation;  // [n, K] descending
+  at::Tensor window;      // [n, K] int64, kNoWindow where empty
+  at::Tensor position;    // [n, K] int64
+  at::Tensor positive;    // [n] double
+};
+
+// Keeps the best K of the old entries and a batch's, ordered by (activation desc, window asc):
+// a stable sort by window, then a stable sort by activation.
+void merge(LayerTopK& top, const at::Tensor& activation, const at::Tensor& window, const at::Tensor& position, int64_t k) {
+  at::Tensor a = at::cat({top.activation, activation}, 1), w = at::cat({top.window, window}, 1),
+             p = at::cat({top.position, position}, 1);
+  const at::Tensor by_window = std::get<1>(at::sort(w, /*stable=*/true, 1, /*descending=*/false));
+  a = a.gather(1, by_window);
+  w = w.gather(1, by_window);
+  p = p.gather(1, by_window);
+  const at::Tensor by_value = std::get<1>(at::sort(a, /*stable=*/true, 1, /*descending=*/true)).narrow(1, 0, k);
+  top.activation = a.gather(1, by_value);
+  top.window = w.gather(1, by_value);
+  top.position = p.gather(1, by_value);
+}
+
+}  // namespace
+
+std::vector<NeuronCandidates> scan_windows(const Transformer& model, const TokenDataset& dataset, int64_t first,
+                                           int64_t last, const SweptNeurons& neurons, const ScanOptions& options,
+                                           const std::function<void(int64_t)>& progress) {
+  torch::NoGradGuard no_grad;
+  const auto device = model.device();
+  const int64_t K = options.top_k, B = options.batch_windows, L = dataset.window_len();
+  const int64_t n = static_cast<int64_t>(neurons.indices().size());
+  const bool bos = options.bos >= 0;
+  const at::Tensor selected = at::tensor(std::vector<int64_t>(neurons.indices().begin(), neurons.indices().end()), at::kLong).to(device);
+  const at::Tensor specials = at::tensor(std::vector<int64_t>(options.special.begin(), options.special.end()), at::kLong).to(device);
+  std::vector<std::string> hooks;
+  std::vector<LayerTopK> tops;
+  const auto long_options = at::TensorOptions().dtype(at::kLong).device(device);
+  for (int32_t layer : neurons.layers()) {
+    hooks.push_back("blocks." + std::to_string(layer) + "." + options.hook);
+    tops.push_back({at::full({n, K}, -std::numeric_limits<float>::infinity(), at::TensorOptions().device(device)),
+                    at::full({n, K}, kNoWindow, long_options), at::full({n, K}, -1, long_options),
+                    at::zeros({n}, at::TensorOptions().dtype(at::kDouble).device(device))});
+  }
+  double tokens_seen = 0;
+  WindowStream stream(dataset, first, last, B);
+  WindowStream::Chunk chunk;
+  int64_t done = 0;
+  while (stream.next(chunk)) {
+    // Every batch has B rows (the last one padded with copies of its first window, dropped
+    // below) so that results do not depend on where a rank's slice starts.
+    at::Tensor tokens = at::from_blob(chunk.tokens.data(), {chunk.count, L}, at::kInt).to(at::kLong);
+    if (chunk.count < B) tokens = at::cat({tokens, tokens.narrow(0, 0, 1).expand({B - chunk.count, L})}, 0);
+    if (bos) tokens = at::cat({at::full({B, 1}, options.bos, at::kLong), tokens}, 1);
+    tokens = tokens.to(device);
+    const at::Tensor body = bos ? tokens.narrow(1, 1, L) : tokens;                          // [B, L]
+    const at::Tensor valid = at::logical_not(at::isin(body, specials)).narrow(0, 0, chunk.count);  // [b, L]
+    const ForwardOutput out = model.forward(tokens, hooks);
+    const at::Tensor windows = at::arange(chunk.first, chunk.first + chunk.count, long_options).view({1, -1}).expand({n, chunk.count});
+    for (size_t l = 0; l < hooks.size(); ++l) {
+      at::Tensor acts = out.hooks.at(hooks[l]).narrow(0, 0, chunk.count);                   // [b, T, d_mlp]
+      if (bos) acts = acts.narrow(1, 1, L);
+      acts = acts.index_select(2, selected).to(at::kFloat);                                 // [b, L, n]
+      const at::Tensor usable = valid.unsqueeze(2);
+      tops[l].positive += at::logical_and(acts > 0, usable).sum(at::IntArrayRef{0, 1}).to(at::kDouble);
+      const auto [peak, where] = acts.masked_fill(at::logical_not(usable), -std::numeric_limits<float>::infinity()).max(1);  // [b, n]
+      merge(tops[l], peak.t(), windows, where.t(), K);
+    }
+    tokens_seen += valid.sum().item<double>();
+    done += chunk.count;
+    progress(done);
+  }
+
+  std::vector<NeuronCandidates> out;
+  for (size_t l = 0; l < tops.size(); ++l) {
+    const at::Tensor activation = tops[l].activation.cpu(), window = tops[l].window.cpu(), position = tops[l].position.cpu(),
+                     positive = tops[l].positive.cpu();
+    const auto a = activation.accessor<float, 2>();
+    const auto w = window.accessor<int64_t, 2>();
+    const auto p = position.accessor<int64_t, 2>();
+    for (int64_t i = 0; i < n; ++i) {
+      NeuronCandidates c;
+      c.neuron = neurons.first_of_layer(l) + i;
+      c.positive = positive[i].item<double>();
+      c.tokens = tokens_seen;
+      for (int64_t k = 0; k < K && w[i][k] != kNoWindow && std::isfinite(a[i][k]); ++k) {
+        c.activation.push_back(a[i][k]);
+        c.window.push_back(w[i][k]);
+        c.position.push_back(static_cast<int32_t>(p[i][k]));
+      }
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+}  // namespace n2g

@@ -1,0 +1,91 @@
+#include "n2g/sweep/setup.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "n2g/errors.h"
+#include "n2g/tokenizer/tokenizer.h"
+
+namespace n2g {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool has_tokenizer(const std::string& dir) {
+  return fs::exists(fs::path(dir) / "tokenizer.json") ||
+         (fs::exists(fs::path(dir) / "vocab.json") && fs::exists(fs::path(dir) / "merges.txt"));
+}
+
+void check_writable(const std::string& output) {
+  const fs::path parent = fs::absolute(output).parent_path();
+  if (!fs::is_directory(parent)) throw ConfigError("run.output: directory " + parent.string() + " does not exist");
+  const fs::path probe = parent / (".n2g_write_test_" + std::to_string(::getpid()));
+  std::ofstream(probe.string()) << "";
+  if (!fs::exists(probe)) throw ConfigError("run.output: directory " + parent.string() + " is not writable");
+  fs::remove(probe);
+}
+
+}  // namespace
+
+SweepSetup prepare_sweep(const SweepConfig& config) {
+  TransformerSpec spec = read_spec(config.model.path);
+  const auto hooks = spec.mlp_hooks();
+  if (std::find(hooks.begin(), hooks.end(), config.model.hook) == hooks.end()) {
+    std::string list;
+    for (const auto& h : hooks) list += (list.empty() ? "" : ", ") + h;
+    throw ConfigError(config.file + ": model.hook: '" + config.model.hook + "' does not exist for this " + spec.architecture +
+                      " model (" + spec.act_fn + " MLP); its neuron hooks are " + list);
+  }
+  SweptNeurons neurons(config.neurons, spec.n_layers, spec.d_mlp, config.file);
+
+  std::optional<TokenDataset> dataset;
+  try {
+    dataset.emplace(config.dataset.path);
+  } catch (const FormatError& error) {
+    throw FormatError(std::string("dataset.path: ") + error.what());
+  }
+  if (dataset->vocab_size() > spec.d_vocab)
+    throw ConfigError(config.dataset.path + " has vocab_size " + std::to_string(dataset->vocab_size()) +
+                      " but the model's vocabulary has " + std::to_string(spec.d_vocab) +
+                      " tokens: the dataset was made with another tokenizer");
+  std::optional<Tokenizer> tokenizer;
+  if (has_tokenizer(config.model.path)) tokenizer = Tokenizer::from_directory(config.model.path);
+
+  SweepSetup setup{spec, std::move(*dataset), neurons};
+  setup.n_windows = config.dataset.max_windows > 0 ? std::min(config.dataset.max_windows, setup.dataset.n_windows())
+                                                   : setup.dataset.n_windows();
+  if (setup.n_windows == 0) throw ConfigError(config.dataset.path + ": the dataset holds no windows");
+
+  const std::optional<int32_t> eot = tokenizer && tokenizer->end_of_text() ? tokenizer->end_of_text() : spec.eos_token_id;
+  if (config.model.prepend_bos) {
+    if (spec.bos_token_id) setup.bos = *spec.bos_token_id;
+    else if (setup.dataset.bos_token_id() >= 0) setup.bos = setup.dataset.bos_token_id();
+    else if (eot) setup.bos = *eot;
+    else throw ConfigError(config.file + ": model.prepend_bos is true but neither the model nor the dataset names a BOS token");
+  }
+  const int64_t context = setup.dataset.window_len() + (setup.bos >= 0 ? 1 : 0);
+  if (spec.architecture != "gpt_neox" && context > spec.n_ctx)
+    throw ConfigError(config.dataset.path + ": windows of " + std::to_string(setup.dataset.window_len()) +
+                      " tokens (plus BOS) exceed the model's context of " + std::to_string(spec.n_ctx));
+  for (const auto& id : {std::optional<int32_t>(setup.bos >= 0 ? std::optional<int32_t>(setup.bos) : std::nullopt), eot,
+                         tokenizer ? tokenizer->pad() : std::nullopt})
+    if (id && std::find(setup.special.begin(), setup.special.end(), *id) == setup.special.end()) setup.special.push_back(*id);
+  if (config.fit.mask_token) setup.mask = *config.fit.mask_token;
+  else if (tokenizer && tokenizer->pad()) setup.mask = *tokenizer->pad();
+  else if (eot) setup.mask = *eot;
+  else if (setup.bos >= 0) setup.mask = setup.bos;
+  else throw ConfigError(config.file + ": fit.saliency.mask_token is auto but the model has no pad or end-of-text token; set it");
+  if (setup.mask >= spec.d_vocab) throw ConfigError(config.file + ": fit.saliency.mask_token " + std::to_string(setup.mask) + " is outside the vocabulary");
+
+  setup.vocab = setup.dataset.vocab();
+  if (setup.vocab.empty() && tokenizer) setup.vocab = tokenizer->display_all();
+  for (int64_t id = static_cast<int64_t>(setup.vocab.size()); id < setup.dataset.vocab_size(); ++id)
+    setup.vocab.push_back("#" + std::to_string(id));
+  check_writable(config.run.output);
+  return setup;
+}
+
+}  // namespace n2g

@@ -1,0 +1,41 @@
+// n2g_sweep CONFIG.yaml — run under mpirun (or alone for one rank).
+#include <mpi.h>
+
+#include <iostream>
+
+#include "n2g/cli/args.h"
+#include "n2g/dist/rank_context.h"
+#include "n2g/sweep/config.h"
+#include "n2g/sweep/pipeline.h"
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  const n2g::RankContext context = n2g::make_rank_context(MPI_COMM_WORLD);
+  int status = 0;
+  try {
+    std::string config_path;
+    n2g::ArgParser args("n2g_sweep", "Explains every swept MLP neuron with an N2G graph and writes one HDF5 atlas.");
+    args.positional("CONFIG", config_path, "sweep config (YAML)");
+    if (args.parse(argc, argv)) {
+      const n2g::SweepConfig config = n2g::load_sweep_config(config_path);
+      const n2g::SweepSummary summary = n2g::run_sweep(config, context, std::cerr);
+      if (context.is_root()) std::cout << summary.report << "atlas: " << summary.atlas << "\n";
+    }
+  } catch (const n2g::PeerFailure&) {
+    status = 1;  // the failing rank reports
+  } catch (const n2g::ConfigError& error) {
+    if (context.is_root()) std::cerr << "n2g_sweep: error: " << error.what() << "\n";  // every rank read the same file
+    status = 1;
+  } catch (const n2g::UsageError& error) {
+    if (context.is_root()) std::cerr << "n2g_sweep: error: " << error.what() << "\n";
+    status = 1;
+  } catch (const n2g::Error& error) {
+    std::cerr << "n2g_sweep: error: " << error.what() << "\n";
+    status = 1;
+  } catch (const std::exception& error) {
+    std::cerr << "n2g_sweep: rank " << context.rank << ": internal error: " << error.what() << "\n";
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  MPI_Finalize();
+  return status;
+}
