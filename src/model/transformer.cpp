@@ -134,9 +134,10 @@ at::Device resolve_device(const std::string& name) {
 
 at::ScalarType resolve_dtype(const std::string& name) {
   if (name == "float32") return at::kFloat;
+  if (name == "float64") return at::kDouble;
   if (name == "bfloat16") return at::kBFloat16;
   if (name == "float16") return at::kHalf;
-  throw ModelError("unknown dtype '" + name + "' (float32, bfloat16, float16)");
+  throw ModelError("unknown dtype '" + name + "' (float32, bfloat16, float16, float64)");
 }
 
 Transformer::Transformer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

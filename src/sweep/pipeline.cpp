@@ -56,6 +56,12 @@ void agree(const RankContext& context, const std::function<void()>& body) {
   throw PeerFailure("rank " + std::to_string(first) + " failed");
 }
 
+// float32 sweeps compute in float64 and round every activation to float32: a float32 matrix
+// product gives a row slightly different results depending on the other rows of its batch, and
+// the batches of a wave depend on the number of ranks; in float64 those differences vanish in
+// the rounding, so the atlas is the same for any number of ranks.
+std::string compute_dtype(const std::string& dtype) { return dtype == "float32" ? "float64" : dtype; }
+
 std::string device_for(const std::string& configured, const RankContext& context) {
   const bool cuda = configured == "cuda" || (configured == "auto" && torch::cuda::is_available());
   if (!cuda) return "cpu";
@@ -241,11 +247,9 @@ FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfi
   const TokenTable table(setup.vocab, setup.special);
   std::map<int32_t, std::vector<const NeuronCandidates*>> by_layer;
   for (const auto& c : owned) by_layer[setup.neurons.at(c.neuron).first].push_back(&c);
-  int64_t total = 0;
-  for (const auto& entry : by_layer) total += static_cast<int64_t>(entry.second.size());
   ProgressBar bar("fit", setup.neurons.size(), "neurons", context.is_root() && config.run.progress, log);
   FitResult result;
-  int waves_written = 0;
+  int waves_written = 0, waves_resumed = 0, waves = 0;
   for (const auto& [layer, neurons] : by_layer) {
     for (size_t first = 0, wave = 0; first < neurons.size(); first += config.run.neurons_per_wave, ++wave) {
       const std::vector<const NeuronCandidates*> members(
@@ -254,7 +258,9 @@ FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfi
                                 ("wave-L" + std::to_string(layer) + "-" + std::to_string(wave) + "-rank" +
                                  std::to_string(context.rank) + ".ckpt")).string();
       std::vector<std::pair<int64_t, AtlasRow>> rows;
+      ++waves;
       if (const auto saved = read_checkpoint(path, run_fingerprint)) {
+        ++waves_resumed;
         ByteReader in(saved->data(), saved->size());
         while (!in.done()) rows.push_back(decode_row(in));
       } else {
@@ -273,7 +279,8 @@ FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfi
   N2G_MPI(MPI_Barrier(context.comm));
   bar.update(setup.neurons.size());
   bar.finish();
-  (void)total;
+  if (context.is_root() && waves_resumed > 0)
+    log << "fit       resumed " << waves_resumed << " of " << waves << " waves from checkpoints\n";
   return result;
 }
 
@@ -310,7 +317,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
     options.layers = lm ? setup->spec.n_layers : setup->neurons.deepest_layer() + 1;
     options.unembed = lm;
     options.device = device;
-    options.dtype = config.model.dtype;
+    options.dtype = compute_dtype(config.model.dtype);
     model.emplace(Transformer::load(config.model.path, options));
   });
   if (context.is_root())
