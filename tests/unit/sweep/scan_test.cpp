@@ -1,0 +1,112 @@
+// The scan against a naive path (each window alone, maxima by hand), the candidate merge, and
+// checkpoint files.
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "n2g/dist/exchange.h"
+#include "n2g/io/checkpoint.h"
+#include "n2g/io/dataset.h"
+#include "n2g/model/transformer.h"
+#include "n2g/sweep/scan.h"
+
+namespace n2g {
+namespace {
+
+TEST(Scan, MatchesEachWindowRunAlone) {
+  const std::string path = ::testing::TempDir() + "/scan_tokens.h5";
+  const int64_t windows = 13, length = 10;
+  {
+    DatasetWriter writer(path, {length, 512, 511, "test", "test"});
+    std::vector<int32_t> tokens;
+    for (int64_t i = 0; i < windows * length; ++i) tokens.push_back(static_cast<int32_t>((i * 37 + 11) % 509));
+    tokens[25] = 510;  // an end-of-text token never counts
+    writer.append(tokens, std::vector<int64_t>(windows, 0));
+    writer.finish({});
+  }
+  const TokenDataset data(path);
+  const Transformer model = Transformer::load(std::string(N2G_FIXTURES) + "/models/tiny-gpt2");
+  NeuronSelection selection;
+  selection.layers = std::vector<int32_t>{1};
+  selection.indices = std::vector<int32_t>{3, 77, 200};
+  const SweptNeurons neurons(selection, 2, 256, "test");
+  ScanOptions options;
+  options.top_k = 4;
+  options.batch_windows = 5;  // 13 windows: batches of 5, 5 and a padded 3
+  options.bos = 511;
+  options.special = {511, 510};
+  int64_t progress = 0;
+  const auto got = scan_windows(model, data, 0, windows, neurons, options, [&](int64_t done) { progress = done; });
+  EXPECT_EQ(progress, windows);
+  ASSERT_EQ(got.size(), 3u);
+
+  for (size_t i = 0; i < 3; ++i) {
+    const int32_t neuron = neurons.indices()[i];
+    std::vector<std::tuple<float, int64_t, int32_t>> expected;  // (max, window, position)
+    double positive = 0;
+    for (int64_t w = 0; w < windows; ++w) {
+      const auto tokens = data.read_range(w, 1);
+      std::vector<int64_t> input{511};
+      input.insert(input.end(), tokens.begin(), tokens.end());
+      const at::Tensor acts = model.forward(at::tensor(input).view({1, -1}), {"blocks.1.mlp.hook_post"})
+                                  .hooks.at("blocks.1.mlp.hook_post")[0].select(1, neuron);
+      float best = -INFINITY;
+      int32_t where = -1;
+      for (int64_t j = 0; j < length; ++j) {
+        if (tokens[j] == 510) continue;
+        const float a = acts[j + 1].item<float>();
+        positive += a > 0;
+        if (a > best) best = a, where = static_cast<int32_t>(j);
+      }
+      expected.emplace_back(best, w, where);
+    }
+    std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) {
+      return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b) : std::get<1>(a) < std::get<1>(b);
+    });
+    const NeuronCandidates& c = got[i];
+    EXPECT_EQ(c.neuron, static_cast<int64_t>(i));
+    ASSERT_EQ(c.window.size(), 4u);
+    for (size_t k = 0; k < 4; ++k) {
+      EXPECT_EQ(c.window[k], std::get<1>(expected[k]));
+      EXPECT_EQ(c.position[k], std::get<2>(expected[k]));
+      EXPECT_NEAR(c.activation[k], std::get<0>(expected[k]), 1e-5);
+    }
+    EXPECT_EQ(c.positive, positive);
+    EXPECT_EQ(c.tokens, windows * length - 1);
+  }
+}
+
+TEST(Exchange, MergeKeepsBestKWithTiesByLowerWindow) {
+  NeuronCandidates a{4, {0.9f, 0.5f, 0.5f}, {10, 3, 30}, {1, 2, 3}, 5, 100};
+  NeuronCandidates b{4, {0.7f, 0.5f}, {8, 1}, {4, 5}, 2, 50};
+  const NeuronCandidates m = merge_candidates(a, b, 4);
+  EXPECT_EQ(m.window, (std::vector<int64_t>{10, 8, 1, 3}));
+  EXPECT_EQ(m.position, (std::vector<int32_t>{1, 4, 5, 2}));
+  EXPECT_EQ(m.positive, 7);
+  EXPECT_EQ(m.tokens, 150);
+}
+
+TEST(Checkpoint, TornOrForeignFilesReadAsAbsent) {
+  const std::string path = ::testing::TempDir() + "/wave.ckpt";
+  const std::vector<char> payload{'a', 'b', 'c', 'd'};
+  write_checkpoint(path, 42, payload);
+  EXPECT_EQ(read_checkpoint(path, 42), payload);
+  EXPECT_FALSE(read_checkpoint(path, 43).has_value());  // another config's
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 3);
+  EXPECT_FALSE(read_checkpoint(path, 42).has_value());  // torn
+  write_checkpoint(path, 42, payload);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(25);
+    f.put('X');  // flipped payload byte: checksum fails
+  }
+  EXPECT_FALSE(read_checkpoint(path, 42).has_value());
+  EXPECT_FALSE(read_checkpoint(path + ".absent", 42).has_value());
+}
+
+}  // namespace
+}  // namespace n2g

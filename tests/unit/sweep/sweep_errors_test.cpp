@@ -1,0 +1,114 @@
+// Bad inputs to a sweep: each stops before any expensive work with a message naming the problem,
+// and leaves no atlas behind.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "n2g/dist/rank_context.h"
+#include "n2g/io/dataset.h"
+#include "n2g/sweep/pipeline.h"
+
+namespace n2g {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kModel = std::string(N2G_FIXTURES) + "/models/tiny-gpt2";
+
+std::string dataset(const std::string& name, int64_t vocab_size) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  DatasetWriter writer(path, {8, vocab_size, 511, "test", "test"});
+  std::vector<int32_t> tokens(8 * 4);
+  for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<int32_t>(i % 50);
+  writer.append(tokens, {0, 0, 0, 0});
+  writer.finish({});
+  return path;
+}
+
+SweepConfig base_config(const std::string& name) {
+  SweepConfig config = parse_sweep_config("model: {path: " + kModel + "}\ndataset: {path: " + dataset(name + ".h5", 512) +
+                                              "}\nrun: {output: " + ::testing::TempDir() + "/" + name + "_atlas.h5, progress: false}\n",
+                                          name + ".yaml");
+  config.neurons.indices = std::vector<int32_t>{0, 1};
+  return config;
+}
+
+std::string sweep_error(const SweepConfig& config) {
+  std::ostringstream log;
+  try {
+    run_sweep(config, make_rank_context(MPI_COMM_WORLD), log);
+  } catch (const Error& error) {
+    EXPECT_FALSE(fs::exists(config.run.output)) << "an atlas was left behind";
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(SweepErrors, MissingModelDirectory) {
+  SweepConfig config = base_config("nomodel");
+  config.model.path = "/no/such/model";
+  EXPECT_NE(sweep_error(config).find("/no/such/model: model directory does not exist"), std::string::npos);
+}
+
+TEST(SweepErrors, VocabularyMismatch) {
+  SweepConfig config = base_config("vocab");
+  config.dataset.path = dataset("vocab_big.h5", 50257);
+  EXPECT_NE(sweep_error(config).find("has vocab_size 50257 but the model's vocabulary has 512 tokens"), std::string::npos);
+}
+
+TEST(SweepErrors, LayerOutOfRange) {
+  SweepConfig config = base_config("layer");
+  config.neurons.layers = std::vector<int32_t>{0, 5};
+  EXPECT_NE(sweep_error(config).find("neurons.layers: layer 5 is out of range (the model has 2)"), std::string::npos);
+  config.neurons.layers.reset();
+  config.neurons.indices = std::vector<int32_t>{300};
+  EXPECT_NE(sweep_error(config).find("neurons.indices: neuron index 300 is out of range (the model has 256)"), std::string::npos);
+}
+
+TEST(SweepErrors, UnknownHook) {
+  SweepConfig config = base_config("hook");
+  config.model.hook = "mlp.hook_mid";
+  EXPECT_NE(sweep_error(config).find("model.hook: 'mlp.hook_mid' does not exist for this gpt2 model"), std::string::npos);
+}
+
+TEST(SweepErrors, UnreadableDataset) {
+  SweepConfig config = base_config("data");
+  const std::string junk = ::testing::TempDir() + "/junk.h5";
+  std::ofstream(junk) << "this is not HDF5";
+  config.dataset.path = junk;
+  EXPECT_NE(sweep_error(config).find("dataset.path: " + junk + ": not an HDF5 file"), std::string::npos);
+  config.dataset.path = "/no/such/data.h5";
+  EXPECT_NE(sweep_error(config).find("/no/such/data.h5: no such file"), std::string::npos);
+}
+
+TEST(SweepErrors, OutputDirectoryNotWritable) {
+  SweepConfig config = base_config("output");
+  config.run.output = "/no/such/dir/atlas.h5";
+  EXPECT_NE(sweep_error(config).find("run.output: directory /no/such/dir does not exist"), std::string::npos);
+  const fs::path locked = fs::path(::testing::TempDir()) / "n2g_locked";
+  fs::create_directories(locked);
+  fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
+  config.run.output = (locked / "atlas.h5").string();
+  if (::geteuid() != 0)  // root writes anywhere
+    EXPECT_NE(sweep_error(config).find("is not writable"), std::string::npos);
+  fs::permissions(locked, fs::perms::owner_all);
+}
+
+TEST(Sweep, RunsOnOneRankAndWritesAnAtlas) {
+  SweepConfig config = base_config("ok");
+  config.scan.top_k = 2;
+  config.fit.augment.method = AugmentMethod::embedding;
+  std::ostringstream log;
+  const SweepSummary summary = run_sweep(config, make_rank_context(MPI_COMM_WORLD), log);
+  EXPECT_EQ(summary.neurons, 4);
+  EXPECT_TRUE(fs::exists(config.run.output));
+  EXPECT_FALSE(fs::exists(config.checkpoint_dir()));  // removed once the atlas is complete
+  EXPECT_NE(summary.report.find("layer"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace n2g
