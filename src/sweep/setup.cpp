@@ -30,6 +30,14 @@ void check_writable(const std::string& output) {
 
 }  // namespace
 
+int32_t choose_bos(const TransformerSpec& spec, const TokenDataset& dataset, std::optional<int32_t> end_of_text, bool prepend) {
+  if (!prepend) return -1;
+  if (spec.bos_token_id) return *spec.bos_token_id;
+  if (dataset.bos_token_id() >= 0) return dataset.bos_token_id();
+  if (end_of_text) return *end_of_text;
+  throw ConfigError("model.prepend_bos is true but neither the model nor the dataset names a BOS token");
+}
+
 SweepSetup prepare_sweep(const SweepConfig& config) {
   TransformerSpec spec = read_spec(config.model.path);
   const auto hooks = spec.mlp_hooks();
@@ -60,12 +68,7 @@ SweepSetup prepare_sweep(const SweepConfig& config) {
   if (setup.n_windows == 0) throw ConfigError(config.dataset.path + ": the dataset holds no windows");
 
   const std::optional<int32_t> eot = tokenizer && tokenizer->end_of_text() ? tokenizer->end_of_text() : spec.eos_token_id;
-  if (config.model.prepend_bos) {
-    if (spec.bos_token_id) setup.bos = *spec.bos_token_id;
-    else if (setup.dataset.bos_token_id() >= 0) setup.bos = setup.dataset.bos_token_id();
-    else if (eot) setup.bos = *eot;
-    else throw ConfigError(config.file + ": model.prepend_bos is true but neither the model nor the dataset names a BOS token");
-  }
+  setup.bos = choose_bos(spec, setup.dataset, eot, config.model.prepend_bos);
   const int64_t context = setup.dataset.window_len() + (setup.bos >= 0 ? 1 : 0);
   if (spec.architecture != "gpt_neox" && context > spec.n_ctx)
     throw ConfigError(config.dataset.path + ": windows of " + std::to_string(setup.dataset.window_len()) +

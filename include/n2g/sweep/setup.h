@@ -28,4 +28,8 @@ struct SweepSetup {
 
 SweepSetup prepare_sweep(const SweepConfig& config);
 
+// The BOS id prepended to every sequence (-1 when `prepend` is false): the model's, else the
+// dataset's, else end-of-text.
+int32_t choose_bos(const TransformerSpec& spec, const TokenDataset& dataset, std::optional<int32_t> end_of_text, bool prepend);
+
 }  // namespace n2g

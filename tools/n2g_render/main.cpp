@@ -1,0 +1,40 @@
+// n2g_render ATLAS LAYER INDEX [--out DIR]
+#include <iostream>
+
+#include "n2g/app/render.h"
+#include "n2g/cli/args.h"
+#include "n2g/errors.h"
+
+int main(int argc, char** argv) {
+  return n2g::run_program("n2g_render", [&] {
+    std::string path, layer, index, out = ".";
+    bool no_examples = false;
+    n2g::ArgParser args("n2g_render", "Writes a neuron's graph as DOT (and SVG when Graphviz's dot is installed) and a "
+                                      "standalone HTML page with its scores and top examples.");
+    args.positional("ATLAS", path, "atlas written by n2g_sweep");
+    args.positional("LAYER", layer, "layer of the neuron");
+    args.positional("INDEX", index, "index of the neuron in its layer");
+    args.option("out", out, "directory for the files (default .)");
+    args.flag("no-examples", no_examples, "do not re-run the model to shade the examples");
+    if (!args.parse(argc, argv)) return 0;
+    const n2g::AtlasReader atlas(path);
+    const auto l = static_cast<int32_t>(n2g::parse_integer(layer, "LAYER"));
+    const auto i = static_cast<int32_t>(n2g::parse_integer(index, "INDEX"));
+    const auto row = atlas.find(l, i);
+    if (!row)
+      throw n2g::UsageError("layer " + layer + " neuron " + index + " is not in " + path + " (it holds " +
+                            std::to_string(atlas.rows()) + " neurons of " + std::to_string(atlas.header().n_layers) +
+                            " layers x " + std::to_string(atlas.header().d_mlp) + ")");
+    std::unique_ptr<n2g::ExampleShader> shader;
+    if (!no_examples) {
+      try {
+        shader = std::make_unique<n2g::ExampleShader>(atlas);
+      } catch (const n2g::Error& error) {
+        std::cerr << "n2g_render: examples left unshaded: " << error.what() << "\n";
+      }
+    }
+    const auto files = n2g::render_neuron(atlas, *row, out, shader.get());
+    std::cout << files.dot << "\n" << (files.svg.empty() ? "" : files.svg + "\n") << files.html << "\n";
+    return 0;
+  });
+}
