@@ -1,0 +1,61 @@
+// Neuron pages and the atlas index from the synthetic atlas.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <cmath>
+#include <fstream>
+
+#include "../../support/synthetic_atlas.h"
+#include "n2g/app/render.h"
+#include "n2g/app/report.h"
+
+namespace n2g {
+namespace {
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+const AtlasReader& synthetic_atlas() {
+  static const std::string path = [] {
+    const std::string p = ::testing::TempDir() + "/render_atlas.h5";
+    write_atlas(p, testing::synthetic_header(), testing::synthetic_rows(0, 1), RunTimings{}, {0, 0, 0}, MPI_COMM_WORLD);
+    return p;
+  }();
+  static const AtlasReader atlas(path);
+  return atlas;
+}
+
+TEST(Render, NeuronPageHoldsGraphScoresAndBaselines) {
+  const std::string dir = ::testing::TempDir() + "/pages";
+  const RenderedFiles files = render_neuron(synthetic_atlas(), 4, dir, nullptr);
+  EXPECT_EQ(files.html, dir + "/L1_N0.html");
+  const std::string dot = read(files.dot), html = read(files.html);
+  EXPECT_NE(dot.find("label=\"tok5\""), std::string::npos) << dot;   // activating token r + 1
+  EXPECT_NE(dot.find("label=\"tok6\""), std::string::npos);          // its context
+  EXPECT_NE(dot.find("label=\"tok3\""), std::string::npos);
+  EXPECT_NE(html.find("<th>N2G</th><td>0.54</td><td>0.75</td><td>0.60</td>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<th>token lookup</th><td>0.25</td><td>1.00</td><td>0.40</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>5-gram lookup</th><td>&ndash;</td>"), std::string::npos);
+  EXPECT_NE(html.find("not shaded"), std::string::npos);
+}
+
+TEST(Report, LayerTableFromTheAtlas) {
+  const auto reports = layer_reports(synthetic_atlas());
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[0].ok, 3);
+  EXPECT_EQ(reports[0].dead, 1);
+  EXPECT_EQ(reports[1].failed, 1);
+  EXPECT_NEAR(reports[0].n2g_mean.precision, (0.50f + 0.51f + 0.53f) / 3, 1e-6);
+  EXPECT_FLOAT_EQ(reports[0].token_mean.f1, 0.4f);
+  EXPECT_TRUE(std::isnan(reports[0].ngram_mean.precision));
+  // Pooled from the counts the recalls imply: rows 0, 1, 3 have 0, 3, 9 firing tokens, recall 0.75.
+  EXPECT_NEAR(reports[0].n2g_pooled.recall, (0 + 2 + 7) / 12.0, 1e-6);
+  const std::string index = atlas_index_page(synthetic_atlas(), reports);
+  EXPECT_NE(index.find("href=\"L1_N2.html\""), std::string::npos);
+  EXPECT_NE(format_reports(reports, "markdown").find("| 0 | 4 (3 / 1 / 0) |"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace n2g
