@@ -25,6 +25,7 @@
 #include "n2g/io/atlas.h"
 #include "n2g/io/atlas_row_codec.h"
 #include "n2g/io/checkpoint.h"
+#include "n2g/model/threads.h"
 #include "n2g/model/transformer.h"
 #include "n2g/sweep/model_oracle.h"
 #include "n2g/sweep/scan.h"
@@ -325,7 +326,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   const int threads = config.run.threads > 0
                           ? config.run.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / context.local_size);
-  at::set_num_threads(threads);
+  set_cpu_threads(threads);
 
   const std::string identity = run_identity(config, context.world_size);
   const uint64_t run_fingerprint = fingerprint(identity);
