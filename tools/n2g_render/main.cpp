@@ -1,9 +1,11 @@
 // n2g_render ATLAS LAYER INDEX [--out DIR]
 #include <iostream>
+#include <thread>
 
 #include "n2g/app/render.h"
 #include "n2g/cli/args.h"
 #include "n2g/errors.h"
+#include "n2g/model/threads.h"
 
 int main(int argc, char** argv) {
   return n2g::run_program("n2g_render", [&] {
@@ -17,6 +19,7 @@ int main(int argc, char** argv) {
     args.option("out", out, "directory for the files (default .)");
     args.flag("no-examples", no_examples, "do not re-run the model to shade the examples");
     if (!args.parse(argc, argv)) return 0;
+    n2g::set_cpu_threads(static_cast<int>(std::thread::hardware_concurrency()));
     const n2g::AtlasReader atlas(path);
     const auto l = static_cast<int32_t>(n2g::parse_integer(layer, "LAYER"));
     const auto i = static_cast<int32_t>(n2g::parse_integer(index, "INDEX"));

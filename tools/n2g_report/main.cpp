@@ -2,12 +2,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "n2g/app/render.h"
 #include "n2g/app/report.h"
 #include "n2g/cli/args.h"
 #include "n2g/cli/progress.h"
 #include "n2g/errors.h"
+#include "n2g/model/threads.h"
 
 int main(int argc, char** argv) {
   return n2g::run_program("n2g_report", [&] {
@@ -20,6 +22,7 @@ int main(int argc, char** argv) {
     args.option("html", html, "also write index.html and one page per neuron into this directory");
     args.flag("no-examples", no_examples, "HTML pages without re-running the model for shaded examples");
     if (!args.parse(argc, argv)) return 0;
+    n2g::set_cpu_threads(static_cast<int>(std::thread::hardware_concurrency()));
     const n2g::AtlasReader atlas(path);
     const auto reports = n2g::layer_reports(atlas);
     std::cout << n2g::format_reports(reports, format);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "n2g/errors.h"
@@ -147,6 +148,25 @@ TEST(Config, LoadsAFileAndNamesAMissingOne) {
   } catch (const ConfigError& error) {
     EXPECT_NE(std::string(error.what()).find(".absent: cannot open"), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace n2g
+
+namespace n2g {
+namespace {
+
+// Every config shipped in configs/ is valid as written.
+TEST(Config, ShippedConfigsAreValid) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(N2G_SOURCE_DIR) + "/configs")) {
+    if (entry.path().extension() != ".yaml") continue;
+    EXPECT_NO_THROW(load_sweep_config(entry.path().string())) << entry.path();
+    ++count;
+  }
+  EXPECT_GE(count, 4);
+  const SweepConfig solu = load_sweep_config(std::string(N2G_SOURCE_DIR) + "/configs/solu-6l-pile.yaml");
+  EXPECT_EQ(solu.model.hook, "mlp.hook_mid");
 }
 
 }  // namespace
