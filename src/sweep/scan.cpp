@@ -19,15 +19,12 @@ struct LayerTopK {
   at::Tensor positive;    // [n] double
 };
 
-// Keeps the best K of the old entries and a batch's, ordered by (activation desc, window asc):
-// a stable sort by window, then a stable sort by activation.
+// Keeps the best K of the old entries and a batch's, ordered by (activation desc, window asc).
+// The stream visits windows in increasing order, so [old | new] is already ordered by window
+// wherever activations tie, and one stable sort by activation keeps that order.
 void merge(LayerTopK& top, const at::Tensor& activation, const at::Tensor& window, const at::Tensor& position, int64_t k) {
-  at::Tensor a = at::cat({top.activation, activation}, 1), w = at::cat({top.window, window}, 1),
-             p = at::cat({top.position, position}, 1);
-  const at::Tensor by_window = std::get<1>(at::sort(w, /*stable=*/true, 1, /*descending=*/false));
-  a = a.gather(1, by_window);
-  w = w.gather(1, by_window);
-  p = p.gather(1, by_window);
+  const at::Tensor a = at::cat({top.activation, activation}, 1), w = at::cat({top.window, window}, 1),
+                   p = at::cat({top.position, position}, 1);
   const at::Tensor by_value = std::get<1>(at::sort(a, /*stable=*/true, 1, /*descending=*/true)).narrow(1, 0, k);
   top.activation = a.gather(1, by_value);
   top.window = w.gather(1, by_value);
@@ -44,6 +41,7 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
   const int64_t K = options.top_k, B = options.batch_windows, L = dataset.window_len();
   const int64_t n = static_cast<int64_t>(neurons.indices().size());
   const bool bos = options.bos >= 0;
+  const bool all_selected = n == model.spec().d_mlp;
   const at::Tensor selected = at::tensor(std::vector<int64_t>(neurons.indices().begin(), neurons.indices().end()), at::kLong).to(device);
   const at::Tensor specials = at::tensor(std::vector<int64_t>(options.special.begin(), options.special.end()), at::kLong).to(device);
   std::vector<std::string> hooks;
@@ -70,14 +68,17 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
     const at::Tensor valid = at::logical_not(at::isin(body, specials)).narrow(0, 0, chunk.count);  // [b, L]
     const ForwardOutput out = model.forward(tokens, hooks);
     const at::Tensor windows = at::arange(chunk.first, chunk.first + chunk.count, long_options).view({1, -1}).expand({n, chunk.count});
+    const bool any_special = !valid.all().item<bool>();
+    const at::Tensor usable = valid.unsqueeze(2);  // [b, L, 1]
     for (size_t l = 0; l < hooks.size(); ++l) {
       at::Tensor acts = out.hooks.at(hooks[l]).narrow(0, 0, chunk.count);                   // [b, T, d_mlp]
       if (bos) acts = acts.narrow(1, 1, L);
-      acts = acts.index_select(2, selected).to(at::kFloat);                                 // [b, L, n]
-      const at::Tensor usable = valid.unsqueeze(2);
-      tops[l].positive += at::logical_and(acts > 0, usable).sum(at::IntArrayRef{0, 1}).to(at::kDouble);
-      const auto [peak, where] = acts.masked_fill(at::logical_not(usable), -std::numeric_limits<float>::infinity()).max(1);  // [b, n]
-      merge(tops[l], peak.t(), windows, where.t(), K);
+      if (!all_selected) acts = acts.index_select(2, selected);                               // [b, L, n]
+      const at::Tensor fires = acts > 0;
+      tops[l].positive += (any_special ? at::logical_and(fires, usable) : fires).sum(at::IntArrayRef{0, 1}).to(at::kDouble);
+      if (any_special) acts = acts.masked_fill(at::logical_not(usable), -std::numeric_limits<double>::infinity());
+      const auto [peak, where] = acts.max(1);                                                // [b, n]
+      merge(tops[l], peak.to(at::kFloat).t(), windows, where.t(), K);
     }
     tokens_seen += valid.sum().item<double>();
     done += chunk.count;
