@@ -205,6 +205,12 @@ Tokenizer Tokenizer::from_vocab_and_merges(const std::string& vocab_path, const 
   return Tokenizer(std::move(vocab), std::move(merges), std::move(special), vocab_path);
 }
 
+std::string Tokenizer::byte_level(const std::string& bytes) {
+  std::string out;
+  for (unsigned char byte : bytes) append_utf8(out, byte_to_code_point()[byte]);
+  return out;
+}
+
 std::vector<std::string> Tokenizer::pre_tokenize(const std::string& text) {
   std::vector<std::string> pieces;
   for (const auto& [begin, end] : piece_spans(text)) pieces.push_back(text.substr(begin, end - begin));
@@ -218,10 +224,7 @@ void Tokenizer::encode_piece(const std::string& piece, std::vector<int32_t>& out
     return;
   }
   std::vector<std::string> symbols;
-  for (unsigned char byte : piece) {
-    symbols.emplace_back();
-    append_utf8(symbols.back(), byte_to_code_point()[byte]);
-  }
+  for (char byte : piece) symbols.push_back(byte_level(std::string(1, byte)));
   while (symbols.size() > 1) {
     int32_t best_rank = std::numeric_limits<int32_t>::max();
     size_t best = 0;

@@ -24,6 +24,9 @@ class Tokenizer {
   // Special tokens are ordinary text (as OpenAI's original encoder does).
   std::vector<int32_t> encode_ordinary(const std::string& text) const;
 
+  // Raw bytes in GPT-2's byte-level alphabet (a space becomes "Ġ"): how vocab.json spells tokens.
+  static std::string byte_level(const std::string& bytes);
+
   // The pre-tokenizer's pieces of `text` (GPT-2's regex), before byte mapping and BPE.
   static std::vector<std::string> pre_tokenize(const std::string& text);
 
