@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kModel = 64, kHeads = 2, kHead = 32, kMlp = 64, kContext = 128, kLayers = 2;
 constexpr int kFrequencies = 6;
-constexpr double kGamma = 15.0;        // attention sharpness per position frequency
+constexpr double kGamma = 30.0;        // attention sharpness per position frequency
 constexpr double kAlpha = 8.0;         // neuron gain: a matching token gives pre-activation 4
 constexpr double kWrite = 0.5;         // what heads and neurons write into their pairs
 

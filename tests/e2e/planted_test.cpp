@@ -1,0 +1,83 @@
+// End-to-end: the sweep on the planted model recovers every planted rule, and n2g_prepare
+// reproduces the demo dataset.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "n2g/app/prepare.h"
+#include "n2g/graph/serialize.h"
+#include "n2g/io/atlas.h"
+#include "n2g/io/dataset.h"
+#include "n2g/io/hdf5.h"
+#include "n2g/tokenizer/tokenizer.h"
+
+namespace n2g {
+namespace {
+
+const std::string kOut = N2G_E2E_DIR;
+
+struct Graph {
+  std::vector<int32_t> activating, context;
+};
+
+Graph tokens_of(const FlatGraph& g) {
+  Graph out;
+  for (size_t i = 0; i < g.size(); ++i) {
+    if (g.token[i] < 0) continue;
+    (g.parent[i] < 0 && g.activator[i] ? out.activating : out.context).push_back(g.token[i]);
+  }
+  return out;
+}
+
+bool holds(const std::vector<int32_t>& values, int32_t value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+TEST(Planted, SweepRecoversEveryPlantedRule) {
+  const AtlasReader atlas(kOut + "/atlas.h5");
+  const Tokenizer tokenizer = Tokenizer::from_directory(kOut + "/planted");
+  std::ifstream in(kOut + "/planted/planted.json");
+  const auto rules = nlohmann::json::parse(in);
+  ASSERT_EQ(rules.size(), 4u);
+  for (const auto& rule : rules) {
+    const std::string name = "layer " + rule["layer"].dump() + " neuron " + rule["neuron"].dump();
+    const auto row = atlas.find(rule["layer"], rule["neuron"]);
+    ASSERT_TRUE(row.has_value()) << name;
+    const AtlasRow r = atlas.row(*row);
+    ASSERT_EQ(r.status, kOk) << name << ": " << r.error;
+    const Graph graph = tokens_of(r.graph);
+    for (const auto& token : rule["activating_tokens"])
+      EXPECT_TRUE(holds(graph.activating, tokenizer.encode(token.get<std::string>())[0])) << name << " misses " << token;
+    for (const auto& token : rule["required_context"])
+      EXPECT_TRUE(holds(graph.context, tokenizer.encode(token.get<std::string>())[0])) << name << " lacks context " << token;
+    EXPECT_GE(r.firing.f1, 0.95f) << name;
+    EXPECT_GE(r.firing_count, 5) << name << ": too few firing test tokens to judge";
+    if (!rule["required_context"].empty())  // the context matters: looking the token up is not enough
+      EXPECT_LE(r.token_baseline.precision, r.firing.precision - 0.2f) << name;
+  }
+}
+
+TEST(Demo, PrepareReproducesTheDemoDataset) {
+  const std::string dir = std::string(N2G_SOURCE_DIR) + "/data/austen-gpt2";
+  PrepareRequest request{dir + "/model", 128, kOut + "/persuasion.h5", {dir + "/persuasion.txt"}, "", false};
+  std::ostringstream log;
+  prepare_dataset(request, log);
+  const TokenDataset ours(request.output), theirs(dir + "/persuasion.h5");
+  ASSERT_EQ(ours.n_windows(), theirs.n_windows());
+  EXPECT_EQ(ours.window_len(), theirs.window_len());
+  EXPECT_EQ(ours.vocab_size(), theirs.vocab_size());
+  EXPECT_EQ(ours.bos_token_id(), theirs.bos_token_id());
+  EXPECT_EQ(ours.read_range(0, ours.n_windows()), theirs.read_range(0, theirs.n_windows()));
+  EXPECT_EQ(ours.vocab(), theirs.vocab());
+  const auto documents = [](const std::string& path) {
+    h5::Handle file = h5::open_file(path, false);
+    return h5::read_dataset<int64_t>(file, "/doc_index", path);
+  };
+  EXPECT_EQ(documents(request.output), documents(dir + "/persuasion.h5"));
+}
+
+}  // namespace
+}  // namespace n2g
