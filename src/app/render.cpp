@@ -118,6 +118,15 @@ std::vector<ShadedExample> ExampleShader::examples(const AtlasRow& row) const {
   return out;
 }
 
+std::unique_ptr<ExampleShader> open_shader(const AtlasReader& atlas, std::ostream& log) {
+  try {
+    return std::make_unique<ExampleShader>(atlas);
+  } catch (const Error& error) {
+    log << "examples left unshaded: " << error.what() << "\n";
+    return nullptr;
+  }
+}
+
 std::string page_name(int32_t layer, int32_t index) { return "L" + std::to_string(layer) + "_N" + std::to_string(index); }
 
 std::string neuron_dot(const AtlasRow& row, const std::vector<std::string>& vocab) {

@@ -28,14 +28,7 @@ int main(int argc, char** argv) {
       throw n2g::UsageError("layer " + layer + " neuron " + index + " is not in " + path + " (it holds " +
                             std::to_string(atlas.rows()) + " neurons of " + std::to_string(atlas.header().n_layers) +
                             " layers x " + std::to_string(atlas.header().d_mlp) + ")");
-    std::unique_ptr<n2g::ExampleShader> shader;
-    if (!no_examples) {
-      try {
-        shader = std::make_unique<n2g::ExampleShader>(atlas);
-      } catch (const n2g::Error& error) {
-        std::cerr << "n2g_render: examples left unshaded: " << error.what() << "\n";
-      }
-    }
+    const auto shader = no_examples ? nullptr : n2g::open_shader(atlas, std::cerr);
     const auto files = n2g::render_neuron(atlas, *row, out, shader.get());
     std::cout << files.dot << "\n" << (files.svg.empty() ? "" : files.svg + "\n") << files.html << "\n";
     return 0;

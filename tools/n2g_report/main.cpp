@@ -28,14 +28,7 @@ int main(int argc, char** argv) {
     std::cout << n2g::format_reports(reports, format);
     if (html.empty()) return 0;
     std::filesystem::create_directories(html);
-    std::unique_ptr<n2g::ExampleShader> shader;
-    if (!no_examples) {
-      try {
-        shader = std::make_unique<n2g::ExampleShader>(atlas);
-      } catch (const n2g::Error& error) {
-        std::cerr << "n2g_report: examples left unshaded: " << error.what() << "\n";
-      }
-    }
+    const auto shader = no_examples ? nullptr : n2g::open_shader(atlas, std::cerr);
     n2g::ProgressBar bar("pages", atlas.rows(), "neurons", true, std::cerr);
     for (int64_t row = 0; row < atlas.rows(); ++row) {
       n2g::render_neuron(atlas, row, html, shader.get());

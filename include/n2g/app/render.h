@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ class ExampleShader {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+// The shader for `atlas`, or null (with the reason on `log`) when its model or dataset cannot be
+// opened: pages are then written without shaded examples.
+std::unique_ptr<ExampleShader> open_shader(const AtlasReader& atlas, std::ostream& log);
 
 std::string neuron_dot(const AtlasRow& row, const std::vector<std::string>& vocab);
 // SVG from Graphviz `dot`, or nothing when it is not installed.

@@ -1,4 +1,4 @@
-// The io tests write atlases, which needs MPI: start it once around the whole suite.
+// Test suites that write atlases or run sweeps need MPI: start it once around the whole suite.
 #include <gtest/gtest.h>
 #include <mpi.h>
 
