@@ -1,0 +1,59 @@
+// The model-backed oracle against the model itself: activations are the hook's column for each
+// sequence's neuron, and substitutes are the model's own next-token and embedding neighbours.
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include "n2g/model/transformer.h"
+#include "n2g/sweep/model_oracle.h"
+
+namespace n2g {
+namespace {
+
+const std::string kModel = std::string(N2G_FIXTURES) + "/models/tiny-gpt2";
+
+TEST(ModelOracle, ActivationsAreEachSequencesNeuronColumn) {
+  const Transformer model = Transformer::load(kModel);
+  ModelOracle oracle(model, 1, "mlp.hook_post", 511, 64);  // small batches: several per length
+  const std::vector<NeuronSequence> batch = {
+      {3, {5, 6, 7}}, {200, {5, 6, 7}}, {9, {1, 2}}, {3, {8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23}}};
+  const auto got = oracle.activations(batch);
+  ASSERT_EQ(got.size(), batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    std::vector<int64_t> input{511};
+    input.insert(input.end(), batch[i].tokens.begin(), batch[i].tokens.end());
+    const at::Tensor expected = model.forward(at::tensor(input).view({1, -1}), {"blocks.1.mlp.hook_post"})
+                                    .hooks.at("blocks.1.mlp.hook_post")[0]
+                                    .select(1, batch[i].neuron);
+    ASSERT_EQ(got[i].size(), batch[i].tokens.size());
+    for (size_t j = 0; j < got[i].size(); ++j) EXPECT_NEAR(got[i][j], expected[j + 1].item<float>(), 1e-5);
+  }
+  EXPECT_GT(oracle.forward_tokens(), 0);
+}
+
+TEST(ModelOracle, LmSubstitutesAreTheMostLikelyNextTokens) {
+  const Transformer model = Transformer::load(kModel);
+  ModelOracle oracle(model, 1, "mlp.hook_post", 511, 1024);
+  const auto got = oracle.substitutes({{{5, 6}, 7}, {{}, 5}}, AugmentMethod::lm, 4, 0.0);
+  ASSERT_EQ(got.size(), 2u);
+  const at::Tensor logits = model.forward(at::tensor(std::vector<int64_t>{511, 5, 6}).view({1, -1}), {}, Logits::all).logits[0][2];
+  const at::Tensor top = std::get<1>(logits.topk(4));
+  for (int k = 0; k < 4; ++k) EXPECT_EQ(got[0][k], top[k].item<int64_t>());
+  EXPECT_EQ(got[1].size(), 4u);  // an empty prefix predicts from BOS alone
+  EXPECT_TRUE(oracle.substitutes({{{5, 6}, 7}}, AugmentMethod::lm, 4, 0.99)[0].empty());  // nothing that likely
+}
+
+TEST(ModelOracle, EmbeddingSubstitutesAreCosineNeighbours) {
+  const Transformer model = Transformer::load(kModel);
+  ModelOracle oracle(model, 0, "mlp.hook_post", 511, 1024);
+  const auto got = oracle.substitutes({{{}, 42}}, AugmentMethod::embedding, 3, 0.0);
+  const at::Tensor e = model.embedding();
+  const at::Tensor similarity = at::cosine_similarity(e, e[42].unsqueeze(0), 1);
+  similarity[42] = -2;
+  const at::Tensor top = std::get<1>(similarity.topk(3));
+  ASSERT_EQ(got[0].size(), 3u);
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(got[0][k], top[k].item<int64_t>());
+}
+
+}  // namespace
+}  // namespace n2g
