@@ -14,6 +14,6 @@ for ranks in 1 2; do
   end=$(date +%s.%N)
   stages=$(for a in scan_seconds fit_seconds write_seconds neurons_per_second; do
              h5dump -a /run/$a "$out/atlas.h5" | awk -v a=$a '/\(0\)/ {printf "%s %.2f  ", a, $2}'; done)
-  printf "np %d: wall %.1f s  %s\n" $ranks "$(echo "$end - $start" | bc)" "$stages"
+  printf "np %d: wall %.1f s  %s\n" $ranks "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')" "$stages"
 done
 rm -rf "$out"
