@@ -5,13 +5,6 @@
 namespace n2g {
 namespace {
 
-// One candidate suffix: window[start .. pivot].
-struct Candidate {
-  size_t window;
-  int32_t pivot;
-  int32_t start;
-};
-
 bool pivot_is_argmax(const std::vector<int32_t>& tokens, const std::vector<float>& activations,
                      const TokenTable& table) {
   const float at_pivot = activations.back();
@@ -37,40 +30,76 @@ std::vector<int32_t> find_pivots(const std::vector<int32_t>& tokens, const std::
 
 std::vector<PrunedPrompt> prune(ActivationOracle& oracle, const TokenTable& table, const PruneParams& params,
                                 const std::vector<WindowActivations>& windows) {
-  std::vector<Candidate> candidates;
-  std::vector<NeuronSequence> batch;
-  std::vector<std::pair<size_t, size_t>> pivot_ranges;  // [first, last) candidates of each pivot
-  for (size_t w = 0; w < windows.size(); ++w) {
-    const auto& tokens = *windows[w].tokens;
-    for (int32_t pivot : find_pivots(tokens, *windows[w].activations, table, params.pivot_threshold)) {
-      const size_t first = candidates.size();
-      for (int32_t n = 0; n <= params.max_context && n <= pivot; n += params.step) {
-        candidates.push_back({w, pivot, pivot - n});
-        batch.push_back({windows[w].neuron, {tokens.begin() + (pivot - n), tokens.begin() + pivot + 1}});
+  // Every pivot's candidates, shortest first. They are tried in rounds of kRound per pivot, one
+  // oracle call per round for the whole wave, until the shortest qualifying one is found: most
+  // neurons need little context, so most pivots are settled by the first round. The longest
+  // candidate (the fallback) runs in the first round too.
+  constexpr size_t kRound = 8;
+  struct Search {
+    size_t window;
+    int32_t pivot;
+    float original;                // a(window, pivot)
+    std::vector<int32_t> starts;   // candidate starts, shortest candidate first
+    size_t tried = 0;
+    int64_t chosen = -1;           // index into starts
+    float chosen_activation = 0;   // its activation at the pivot
+    float longest_activation = 0;  // the longest candidate's activation at the pivot
+  };
+  std::vector<Search> searches;
+  for (size_t w = 0; w < windows.size(); ++w)
+    for (int32_t pivot : find_pivots(*windows[w].tokens, *windows[w].activations, table, params.pivot_threshold)) {
+      Search search{w, pivot, (*windows[w].activations)[pivot], {}};
+      for (int32_t n = 0; n <= params.max_context && n <= pivot; n += params.step) search.starts.push_back(pivot - n);
+      searches.push_back(std::move(search));
+    }
+  const auto candidate = [&](const Search& s, size_t i) {
+    const auto& tokens = *windows[s.window].tokens;
+    return NeuronSequence{windows[s.window].neuron, {tokens.begin() + s.starts[i], tokens.begin() + s.pivot + 1}};
+  };
+  for (bool first_round = true;; first_round = false) {
+    std::vector<NeuronSequence> batch;
+    std::vector<std::pair<size_t, size_t>> asked;  // (search, candidate); candidate == size() is the longest
+    for (size_t s = 0; s < searches.size(); ++s) {
+      Search& search = searches[s];
+      if (search.chosen >= 0 || search.tried == search.starts.size()) continue;
+      const size_t end = std::min(search.starts.size(), search.tried + kRound);
+      for (size_t i = search.tried; i < end; ++i) {
+        batch.push_back(candidate(search, i));
+        asked.emplace_back(s, i);
       }
-      pivot_ranges.emplace_back(first, candidates.size());
+      if (first_round && end < search.starts.size()) {
+        batch.push_back(candidate(search, search.starts.size() - 1));
+        asked.emplace_back(s, search.starts.size());
+      }
+      search.tried = end;
+    }
+    if (batch.empty()) break;
+    const auto activations = oracle.activations(batch);
+    for (size_t r = 0; r < batch.size(); ++r) {
+      Search& search = searches[asked[r].first];
+      const float at_pivot = activations[r].back();
+      if (asked[r].second + 1 >= search.starts.size()) search.longest_activation = at_pivot;
+      if (asked[r].second == search.starts.size()) continue;  // the extra fallback row
+      if (search.chosen < 0 && pivot_is_argmax(batch[r].tokens, activations[r], table) &&
+                 at_pivot >= params.min_ratio * search.original) {
+        search.chosen = static_cast<int64_t>(asked[r].second);  // rows of a search come shortest first
+        search.chosen_activation = at_pivot;
+      }
     }
   }
-  const auto activations = oracle.activations(batch);
 
   std::vector<PrunedPrompt> prompts;
-  for (const auto& [first, last] : pivot_ranges) {
-    const Candidate& any = candidates[first];
-    const auto& window = windows[any.window];
-    const float original = (*window.activations)[any.pivot];
-    size_t chosen = last;
-    for (size_t c = first; c < last && chosen == last; ++c)
-      if (pivot_is_argmax(batch[c].tokens, activations[c], table) &&
-          activations[c].back() >= params.min_ratio * original)
-        chosen = c;
-    if (chosen == last) {
-      if (activations[last - 1].back() <= 0.0f) continue;
-      chosen = last - 1;
+  for (Search& search : searches) {
+    if (search.chosen < 0) {  // none qualifies: the longest, if it still activates
+      if (search.longest_activation <= 0.0f) continue;
+      search.chosen = static_cast<int64_t>(search.starts.size()) - 1;
+      search.chosen_activation = search.longest_activation;
     }
-    PrunedPrompt prompt{any.window, batch[chosen].tokens, any.pivot - candidates[chosen].start,
-                        original / activations[chosen].back()};
-    const auto& tokens = *window.tokens;
-    for (int32_t j = any.pivot + 1, added = 0;
+    const int32_t start = search.starts[search.chosen];
+    PrunedPrompt prompt{search.window, candidate(search, search.chosen).tokens, search.pivot - start,
+                        search.original / search.chosen_activation};
+    const auto& tokens = *windows[search.window].tokens;
+    for (int32_t j = search.pivot + 1, added = 0;
          j < static_cast<int32_t>(tokens.size()) && added < params.post_context && !table.is_special(tokens[j]);
          ++j, ++added) {
       prompt.tokens.push_back(tokens[j]);

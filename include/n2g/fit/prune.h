@@ -30,7 +30,7 @@ struct PrunedPrompt {
 std::vector<int32_t> find_pivots(const std::vector<int32_t>& tokens, const std::vector<float>& activations,
                                  const TokenTable& table, double pivot_threshold);
 
-// Prunes every window of the wave; all candidates of all windows go to the oracle in one call.
+// Prunes every window of the wave; each round of candidates of every window is one oracle call.
 std::vector<PrunedPrompt> prune(ActivationOracle& oracle, const TokenTable& table, const PruneParams& params,
                                 const std::vector<WindowActivations>& windows);
 

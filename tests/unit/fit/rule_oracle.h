@@ -2,6 +2,7 @@
 // against values worked out by hand.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
@@ -28,6 +29,7 @@ class RuleOracle : public ActivationOracle {
   //           otherwise, 0 elsewhere.
   // Neuron 1: 0.8 on Darcy whatever the context.
   // Neuron 2: NaN everywhere (a broken neuron).
+  // Neuron 3: 1.0 on Darcy when " the" occurred anywhere before it, 0.1 otherwise (long context).
   std::vector<std::vector<float>> activations(const std::vector<NeuronSequence>& batch) override {
     ++activation_calls;
     std::vector<std::vector<float>> out;
@@ -42,6 +44,8 @@ class RuleOracle : public ActivationOracle {
         }
         if (sequence.neuron == 1 && x[j] == DARCY) a[j] = 0.8f;
         if (sequence.neuron == 2) a[j] = NAN;
+        if (sequence.neuron == 3 && x[j] == DARCY)
+          a[j] = std::find(x.begin(), x.begin() + j, THE) != x.begin() + j ? 1.0f : 0.1f;
       }
       out.push_back(a);
     }

@@ -32,6 +32,23 @@ TEST(Prune, FindsShortestContextAndAppendsSentenceEnd) {
   EXPECT_EQ(oracle.sequences_seen.size(), 4u);  // n = 0, 1, 2, 3 (3 = the whole prefix)
 }
 
+TEST(Prune, LongContextIsFoundInALaterRound) {
+  RuleOracle oracle;
+  const TokenTable table = test_table();
+  // " the" 12 tokens before Darcy: candidates n = 0..7 (round 1, plus the longest) fail, n = 12
+  // qualifies in round 2.
+  std::vector<int32_t> window{THE, OF, AND, TO, IN, OF, AND, TO, IN, OF, AND, TO, DARCY, SAID};
+  std::vector<float> acts(window.size(), 0.0f);
+  acts[12] = 1.0f;
+  const auto prompts = prune(oracle, table, PruneParams{}, {{3, &window, &acts}});
+  ASSERT_EQ(prompts.size(), 1u);
+  EXPECT_EQ(prompts[0].tokens.front(), THE);
+  EXPECT_EQ(prompts[0].pivot, 12);
+  EXPECT_EQ(prompts[0].tokens.size(), 14u);  // 13 up to the pivot, then " said"
+  EXPECT_EQ(oracle.activation_calls, 2);
+  EXPECT_EQ(oracle.sequences_seen.size(), 8u + 1u + 5u);  // round 1 with the longest, round 2: n = 8..12
+}
+
 TEST(Prune, FallsBackToLongestCandidateAndScales) {
   RuleOracle oracle;
   const TokenTable table = test_table();
