@@ -370,12 +370,7 @@ AtlasReader::AtlasReader(const std::string& path) : file_(std::make_unique<File>
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
   file_->file = h5::open_file(path, false);
   const hid_t root = file_->file;
-  if (!h5::has_attribute(root, "n2g_format")) throw FormatError(path + ": not an n2g atlas (no n2g_format attribute)");
-  const std::string format = h5::read_string_attribute(root, "n2g_format", path);
-  if (format != "atlas") throw FormatError(path + ": n2g_format is '" + format + "', expected 'atlas'");
-  const int64_t version = h5::read_int_attribute(root, "format_version", path);
-  if (version != kFormatVersion)
-    throw FormatError(path + ": atlas format_version " + std::to_string(version) + " is not supported (expected 1)");
+  h5::check_format(root, path, "atlas", kFormatVersion, "atlas", "n2g_sweep writes atlases");
   if (h5::read_int_attribute(root, "complete", path) != 1) throw FormatError(path + ": the atlas is incomplete");
   header_.model = h5::read_string_attribute(root, "model", path);
   header_.architecture = h5::read_string_attribute(root, "architecture", path);

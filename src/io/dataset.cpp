@@ -18,12 +18,7 @@ TokenDataset::TokenDataset(const std::string& path) : file_(std::make_unique<Fil
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
   file_->file = h5::open_file(path, false);
   const hid_t root = file_->file;
-  if (!h5::has_attribute(root, "n2g_format"))
-    throw FormatError(path + ": not an n2g token dataset (no n2g_format attribute; write one with n2g_prepare)");
-  const std::string format = h5::read_string_attribute(root, "n2g_format", path);
-  if (format != "dataset") throw FormatError(path + ": n2g_format is '" + format + "', expected 'dataset'");
-  const int64_t version = h5::read_int_attribute(root, "format_version", path);
-  if (version != 1) throw FormatError(path + ": dataset format_version " + std::to_string(version) + " is not supported (expected 1)");
+  h5::check_format(root, path, "dataset", 1, "token dataset", "write one with n2g_prepare");
   file_->tokens = h5::open_dataset(root, "/tokens", path);
   h5::Handle type(H5Dget_type(file_->tokens));
   if (H5Tget_class(type) != H5T_INTEGER || H5Tget_size(type) != 4)

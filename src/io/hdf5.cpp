@@ -260,6 +260,17 @@ std::vector<T> read_rows(hid_t dataset, hsize_t first, hsize_t count) {
   return out;
 }
 
+void check_format(hid_t root, const std::string& path, const std::string& format, int64_t version, const std::string& noun,
+                  const std::string& hint) {
+  if (!has_attribute(root, "n2g_format")) throw FormatError(path + ": not an n2g " + noun + " (no n2g_format attribute; " + hint + ")");
+  const std::string found = read_string_attribute(root, "n2g_format", path);
+  if (found != format) throw FormatError(path + ": n2g_format is '" + found + "', expected '" + format + "'");
+  const int64_t found_version = read_int_attribute(root, "format_version", path);
+  if (found_version != version)
+    throw FormatError(path + ": " + format + " format_version " + std::to_string(found_version) + " is not supported (expected " +
+                      std::to_string(version) + ")");
+}
+
 void ensure_groups(hid_t file, const std::string& path) {
   for (size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
     const std::string group = path.substr(0, pos);

@@ -73,6 +73,11 @@ std::vector<T> read_dataset(hid_t file, const std::string& path, const std::stri
 template <class T>
 std::vector<T> read_rows(hid_t dataset, hsize_t first, hsize_t count);
 
+// Checks the n2g_format and format_version attributes of an n2g file; a file without n2g_format is
+// "not an n2g <noun> (<hint>)".
+void check_format(hid_t root, const std::string& path, const std::string& format, int64_t version, const std::string& noun,
+                  const std::string& hint);
+
 // Creates intermediate groups of `path` ("a/b/c" creates a and a/b).
 void ensure_groups(hid_t file, const std::string& path);
 
