@@ -1,7 +1,7 @@
 // Fit-stage throughput on the demo model (data/austen-gpt2, the largest real model here): the
 // batched-across-neurons wave against one neuron at a time and against one sequence at a time
 // (what a naive port runs), in the same run, with the share of time spent in forward passes.
-//   build/tools/bench/n2g_bench_fit [neurons=24] [threads=all]
+//   build/tools/bench/n2g_bench_fit [neurons=24] [threads=all]      (from the repository root)
 #include <ATen/ATen.h>
 
 #include <chrono>
