@@ -80,13 +80,15 @@ std::string run_identity(SweepConfig config, int world_size) {
   return config.resolved_yaml() + "\nworld_size: " + std::to_string(world_size) + "\n";
 }
 
-// Creates the checkpoint directory and its manifest, or checks that an existing one is ours.
-void open_checkpoints(const SweepConfig& config, const std::string& identity, const RankContext& context) {
+// Creates the checkpoint directory and its manifest, or checks that an existing one is ours
+// (`restart` discards whatever is there).
+void open_checkpoints(const SweepConfig& config, const std::string& identity, bool restart, const RankContext& context) {
   const fs::path dir = config.checkpoint_dir();
   const fs::path manifest = dir / "manifest.yaml";
   agree(context, [&] {
     if (!context.is_root()) return;
     std::error_code error;
+    if (restart) fs::remove_all(dir, error);
     fs::create_directories(dir, error);
     if (error) throw ConfigError("run.checkpoint_dir: cannot create " + dir.string() + " (" + error.message() + ")");
     if (fs::exists(manifest)) {
@@ -94,8 +96,8 @@ void open_checkpoints(const SweepConfig& config, const std::string& identity, co
       const std::string existing((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       if (existing != identity)
         throw ConfigError("checkpoint directory " + dir.string() +
-                          " holds a run with a different config or number of ranks; to start over, delete it "
-                          "(rm -r " + dir.string() + ") or set run.checkpoint_dir to a new directory");
+                          " holds a run with a different config or number of ranks; to start over, run again with "
+                          "--restart (or delete " + dir.string() + ", or set run.checkpoint_dir to a new directory)");
     } else {
       std::ofstream(manifest) << identity;
     }
@@ -304,7 +306,7 @@ std::string best_neurons(const AtlasReader& atlas, size_t count) {
 
 }  // namespace
 
-SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, std::ostream& log) {
+SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, std::ostream& log, bool restart) {
   const auto wall = Clock::now();
   std::optional<SweepSetup> setup;
   agree(context, [&] { setup.emplace(prepare_sweep(config)); });
@@ -330,7 +332,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
 
   const std::string identity = run_identity(config, context.world_size);
   const uint64_t run_fingerprint = fingerprint(identity);
-  open_checkpoints(config, identity, context);
+  open_checkpoints(config, identity, restart, context);
 
   const ScanResult scan = scan_and_exchange(config, *setup, *model, run_fingerprint, context, log);
   const FitResult fit = fit_owned(scan.owned, config, *setup, *model, run_fingerprint, context, log);

@@ -15,10 +15,12 @@ int main(int argc, char** argv) {
   try {
     std::string config_path;
     n2g::ArgParser args("n2g_sweep", "Explains every swept MLP neuron with an N2G graph and writes one HDF5 atlas.");
+    bool restart = false;
     args.positional("CONFIG", config_path, "sweep config (YAML)");
+    args.flag("restart", restart, "discard the checkpoints of an earlier run instead of resuming it");
     if (args.parse(argc, argv)) {
       const n2g::SweepConfig config = n2g::load_sweep_config(config_path);
-      const n2g::SweepSummary summary = n2g::run_sweep(config, context, std::cerr);
+      const n2g::SweepSummary summary = n2g::run_sweep(config, context, std::cerr, restart);
       if (context.is_root()) std::cout << summary.report << "atlas: " << summary.atlas << "\n";
     }
   } catch (const n2g::PeerFailure&) {

@@ -24,7 +24,8 @@ struct SweepSummary {
   std::string report;  // rank 0: the per-layer table and the best neurons
 };
 
-// Collective over context.comm. Rank 0 writes progress and the summary to `log`.
-SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, std::ostream& log);
+// Collective over context.comm. Rank 0 writes progress and the summary to `log`. Checkpoints of
+// an earlier run with the same config are resumed; `restart` discards them instead.
+SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, std::ostream& log, bool restart = false);
 
 }  // namespace n2g

@@ -98,6 +98,18 @@ TEST(SweepErrors, OutputDirectoryNotWritable) {
   fs::permissions(locked, fs::perms::owner_all);
 }
 
+TEST(Sweep, ForeignCheckpointsAreRefusedUnlessRestarting) {
+  SweepConfig config = base_config("restart");
+  fs::create_directories(config.checkpoint_dir());
+  std::ofstream(fs::path(config.checkpoint_dir()) / "manifest.yaml") << "another run\n";
+  EXPECT_NE(sweep_error(config).find("holds a run with a different config or number of ranks; to start over, run again "
+                                     "with --restart"),
+            std::string::npos);
+  std::ostringstream log;
+  run_sweep(config, make_rank_context(MPI_COMM_WORLD), log, /*restart=*/true);
+  EXPECT_TRUE(fs::exists(config.run.output));
+}
+
 TEST(Sweep, RunsOnOneRankAndWritesAnAtlas) {
   SweepConfig config = base_config("ok");
   config.scan.top_k = 2;
