@@ -1,4 +1,5 @@
 #include "n2g/io/atlas.h"
+#include "atlas_columns.h"
 
 #include <algorithm>
 #include <chrono>
@@ -15,30 +16,6 @@
 
 namespace n2g {
 namespace {
-
-constexpr int64_t kFormatVersion = 1;
-constexpr const char* kVersion = "0.1.0";
-
-// The per-neuron float columns of /stats and /baselines and where each lives in a row.
-struct ScoreColumn {
-  const char* path;
-  FiringScores AtlasRow::*scores;
-  float FiringScores::*field;
-};
-const ScoreColumn kScoreColumns[] = {
-    {"/stats/firing_precision", &AtlasRow::firing, &FiringScores::precision},
-    {"/stats/firing_recall", &AtlasRow::firing, &FiringScores::recall},
-    {"/stats/firing_f1", &AtlasRow::firing, &FiringScores::f1},
-    {"/stats/nonfiring_precision", &AtlasRow::nonfiring, &FiringScores::precision},
-    {"/stats/nonfiring_recall", &AtlasRow::nonfiring, &FiringScores::recall},
-    {"/stats/nonfiring_f1", &AtlasRow::nonfiring, &FiringScores::f1},
-    {"/baselines/token/firing_precision", &AtlasRow::token_baseline, &FiringScores::precision},
-    {"/baselines/token/firing_recall", &AtlasRow::token_baseline, &FiringScores::recall},
-    {"/baselines/token/firing_f1", &AtlasRow::token_baseline, &FiringScores::f1},
-    {"/baselines/ngram/firing_precision", &AtlasRow::ngram_baseline, &FiringScores::precision},
-    {"/baselines/ngram/firing_recall", &AtlasRow::ngram_baseline, &FiringScores::recall},
-    {"/baselines/ngram/firing_f1", &AtlasRow::ngram_baseline, &FiringScores::f1},
-};
 
 using Runs = std::vector<std::pair<hsize_t, hsize_t>>;  // (first row, count), ascending
 
@@ -238,7 +215,7 @@ void write_rank0_part(const std::string& path, const AtlasHeader& header, int wo
   h5::write_attribute(root, "n_windows", header.n_windows);
   h5::write_attribute(root, "top_k", header.top_k);
   h5::write_attribute(root, "config", header.config);
-  h5::write_attribute(root, "n2g_version", std::string(kVersion));
+  h5::write_attribute(root, "n2g_version", std::string(kN2gVersion));
   h5::write_attribute(root, "created_utc", utc_now());
   h5::write_attribute(root, "world_size", static_cast<int64_t>(world_size));
   h5::write_attribute(root, "complete", int64_t{1});
@@ -359,129 +336,5 @@ void write_atlas(const std::string& path, const AtlasHeader& header, std::vector
   }
   N2G_MPI(MPI_Barrier(comm));
 }
-
-// ---------------------------------------------------------------------------------------------
-
-struct AtlasReader::File {
-  h5::Handle file;
-};
-
-AtlasReader::AtlasReader(const std::string& path) : file_(std::make_unique<File>()), path_(path) {
-  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-  file_->file = h5::open_file(path, false);
-  const hid_t root = file_->file;
-  h5::check_format(root, path, "atlas", kFormatVersion, "atlas", "n2g_sweep writes atlases");
-  if (h5::read_int_attribute(root, "complete", path) != 1) throw FormatError(path + ": the atlas is incomplete");
-  header_.model = h5::read_string_attribute(root, "model", path);
-  header_.architecture = h5::read_string_attribute(root, "architecture", path);
-  header_.hook = h5::read_string_attribute(root, "hook", path);
-  header_.dataset = h5::read_string_attribute(root, "dataset", path);
-  header_.config = h5::read_string_attribute(root, "config", path);
-  header_.n_layers = h5::read_int_attribute(root, "n_layers", path);
-  header_.d_mlp = h5::read_int_attribute(root, "d_mlp", path);
-  header_.n_windows = h5::read_int_attribute(root, "n_windows", path);
-  header_.top_k = h5::read_int_attribute(root, "top_k", path);
-  for (const char* required : {"/neurons/status", "/examples/window", "/stats/firing_f1", "/graphs/node_offset",
-                               "/graphs/token", "/index/activating/offsets", "/index/context/offsets", "/vocab"})
-    if (!h5::exists(root, required)) throw FormatError(path + ": dataset " + required + " is missing");
-  layer_ = h5::read_dataset<int32_t>(root, "/neurons/layer", path);
-  index_ = h5::read_dataset<int32_t>(root, "/neurons/index", path);
-  header_.n_neurons = static_cast<int64_t>(layer_.size());
-  header_.vocab = h5::read_strings(h5::open_dataset(root, "/vocab", path), path + ": /vocab");
-}
-
-AtlasReader::~AtlasReader() {
-  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-  file_.reset();
-}
-AtlasReader::AtlasReader(AtlasReader&&) noexcept = default;
-
-std::optional<int64_t> AtlasReader::find(int32_t layer, int32_t index) const {
-  for (size_t r = 0; r < layer_.size(); ++r)
-    if (layer_[r] == layer && index_[r] == index) return static_cast<int64_t>(r);
-  return std::nullopt;
-}
-
-namespace {
-
-template <class T>
-T one(hid_t file, const std::string& path, int64_t row, const std::string& file_name) {
-  return h5::read_rows<T>(h5::open_dataset(file, path, file_name), row, 1)[0];
-}
-
-}  // namespace
-
-AtlasRow AtlasReader::row(int64_t row) const {
-  if (row < 0 || row >= rows()) throw FormatError(path_ + ": row " + std::to_string(row) + " is outside the atlas's " + std::to_string(rows()));
-  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-  const hid_t f = file_->file;
-  AtlasRow r;
-  r.layer = layer_[row];
-  r.index = index_[row];
-  r.status = one<uint8_t>(f, "/neurons/status", row, path_);
-  r.error = h5::read_strings(h5::open_dataset(f, "/neurons/error", path_), {static_cast<hsize_t>(row)}, path_)[0];
-  r.max_activation = one<float>(f, "/neurons/max_activation", row, path_);
-  r.density = one<float>(f, "/neurons/density", row, path_);
-  r.example_window = h5::read_rows<int64_t>(h5::open_dataset(f, "/examples/window", path_), row, 1);
-  r.example_position = h5::read_rows<int32_t>(h5::open_dataset(f, "/examples/position", path_), row, 1);
-  r.example_activation = h5::read_rows<float>(h5::open_dataset(f, "/examples/activation", path_), row, 1);
-  r.example_split = h5::read_rows<uint8_t>(h5::open_dataset(f, "/examples/split", path_), row, 1);
-  for (const auto& c : kScoreColumns) r.*c.scores.*c.field = one<float>(f, c.path, row, path_);
-  r.accuracy = one<float>(f, "/stats/accuracy", row, path_);
-  r.firing_count = one<int64_t>(f, "/stats/firing_count", row, path_);
-  r.nonfiring_count = one<int64_t>(f, "/stats/nonfiring_count", row, path_);
-  const int64_t offset = one<int64_t>(f, "/graphs/node_offset", row, path_);
-  const int32_t count = one<int32_t>(f, "/graphs/node_count", row, path_);
-  r.graph.token = h5::read_rows<int32_t>(h5::open_dataset(f, "/graphs/token", path_), offset, count);
-  r.graph.parent = h5::read_rows<int32_t>(h5::open_dataset(f, "/graphs/parent", path_), offset, count);
-  r.graph.importance = h5::read_rows<float>(h5::open_dataset(f, "/graphs/importance", path_), offset, count);
-  r.graph.end_activation = h5::read_rows<float>(h5::open_dataset(f, "/graphs/end_activation", path_), offset, count);
-  r.graph.activator = h5::read_rows<uint8_t>(h5::open_dataset(f, "/graphs/activator", path_), offset, count);
-  return r;
-}
-
-RunTimings AtlasReader::run() const {
-  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-  h5::Handle group(N2G_H5(H5Gopen2(file_->file, "/run", H5P_DEFAULT), path_ + ": /run"));
-  RunTimings t;
-  t.scan_seconds = h5::read_float_attribute(group, "scan_seconds", path_);
-  t.exchange_seconds = h5::read_float_attribute(group, "exchange_seconds", path_);
-  t.fit_seconds = h5::read_float_attribute(group, "fit_seconds", path_);
-  t.write_seconds = h5::read_float_attribute(group, "write_seconds", path_);
-  t.tokens_per_second = h5::read_float_attribute(group, "tokens_per_second", path_);
-  t.neurons_per_second = h5::read_float_attribute(group, "neurons_per_second", path_);
-  t.device = h5::read_string_attribute(group, "device", path_);
-  t.dtype = h5::read_string_attribute(group, "dtype", path_);
-  const auto seconds = h5::read_dataset<double>(file_->file, "/run/rank_seconds", path_);
-  for (size_t i = 0; i + 4 <= seconds.size(); i += 4) t.rank_seconds.emplace_back(seconds.begin() + i, seconds.begin() + i + 4);
-  return t;
-}
-
-std::vector<float> AtlasReader::float_column(const std::string& path) const {
-  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-  return h5::read_dataset<float>(file_->file, path, path_);
-}
-
-std::vector<int32_t> AtlasReader::int_column(const std::string& path) const {
-  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-  return h5::read_dataset<int32_t>(file_->file, path, path_);
-}
-
-std::vector<int64_t> AtlasReader::int64_column(const std::string& path) const {
-  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-  return h5::read_dataset<int64_t>(file_->file, path, path_);
-}
-
-std::vector<int32_t> AtlasReader::index_entry(const std::string& group, int32_t token) const {
-  if (token < 0 || token >= static_cast<int32_t>(header_.vocab.size()))
-    throw FormatError("token id " + std::to_string(token) + " is outside the atlas's vocabulary (" +
-                      std::to_string(header_.vocab.size()) + ")");
-  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-  const auto bounds = h5::read_rows<int64_t>(h5::open_dataset(file_->file, group + "/offsets", path_), token, 2);
-  return h5::read_rows<int32_t>(h5::open_dataset(file_->file, group + "/neurons", path_), bounds[0], bounds[1] - bounds[0]);
-}
-
-std::vector<int32_t> AtlasReader::rows_activating_on(int32_t token) const { return index_entry("/index/activating", token); }
-std::vector<int32_t> AtlasReader::rows_with_context(int32_t token) const { return index_entry("/index/context", token); }
 
 }  // namespace n2g
