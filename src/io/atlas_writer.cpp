@@ -1,5 +1,4 @@
 #include "n2g/io/atlas.h"
-#include "atlas_columns.h"
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "atlas_columns.h"
 #include "n2g/dist/collectives.h"
 #include "n2g/errors.h"
 #include "n2g/io/atlas_row_codec.h"

@@ -34,6 +34,8 @@ SweepConfig base_config(const std::string& name) {
                                               "}\nrun: {output: " + ::testing::TempDir() + "/" + name + "_atlas.h5, progress: false}\n",
                                           name + ".yaml");
   config.neurons.indices = std::vector<int32_t>{0, 1};
+  fs::remove(config.run.output);  // a clean slate when the suite runs again
+  fs::remove_all(config.checkpoint_dir());
   return config;
 }
 

@@ -1,0 +1,44 @@
+// The sweep's two long stages, for the pipeline: scan + exchange, and fit + evaluate in waves.
+// Both keep their results in checkpoint files under run.checkpoint_dir and resume from them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <ostream>
+#include <utility>
+#include <vector>
+
+#include "n2g/dist/exchange.h"
+#include "n2g/dist/rank_context.h"
+#include "n2g/io/atlas.h"
+#include "n2g/model/transformer.h"
+#include "n2g/sweep/config.h"
+#include "n2g/sweep/setup.h"
+
+namespace n2g {
+
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct ScanResult {
+  std::vector<NeuronCandidates> owned;  // this rank's neurons, ascending
+  double scan_seconds = 0, exchange_seconds = 0;
+  double tokens = 0;                    // scanned tokens, all ranks
+};
+
+// Stages 1 and 2 (collective): every rank scans its slice of windows, then candidates go to owners.
+ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup, const Transformer& model,
+                             uint64_t run_fingerprint, const RankContext& context, std::ostream& log);
+
+struct FitResult {
+  std::vector<std::pair<int64_t, AtlasRow>> rows;  // (sweep index, row) of every owned neuron
+  double seconds = 0, forward_seconds = 0;
+  int64_t fitted = 0;
+};
+
+// Stages 3 and 4: this rank's neurons, one layer at a time, in waves of run.neurons_per_wave.
+FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfig& config, const SweepSetup& setup,
+                    const Transformer& model, uint64_t run_fingerprint, const RankContext& context, std::ostream& log);
+
+}  // namespace n2g
