@@ -69,13 +69,6 @@ std::vector<std::vector<char>> allgather_bytes(const std::vector<char>& mine, MP
   return split(all, counts);
 }
 
-void broadcast_bytes(std::vector<char>& bytes, int root, MPI_Comm comm) {
-  uint64_t size = bytes.size();
-  N2G_MPI(MPI_Bcast(&size, 1, MPI_UINT64_T, root, comm));
-  bytes.resize(size);
-  N2G_MPI(MPI_Bcast(bytes.data(), static_cast<int>(size), MPI_CHAR, root, comm));
-}
-
 double allreduce_max(double value, MPI_Comm comm) {
   double out = 0;
   N2G_MPI(MPI_Allreduce(&value, &out, 1, MPI_DOUBLE, MPI_MAX, comm));

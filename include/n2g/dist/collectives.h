@@ -19,8 +19,6 @@ int comm_size(MPI_Comm comm);
 std::vector<std::vector<char>> gather_bytes(const std::vector<char>& mine, int root, MPI_Comm comm);
 // Every rank's buffer on every rank, in rank order.
 std::vector<std::vector<char>> allgather_bytes(const std::vector<char>& mine, MPI_Comm comm);
-// `bytes` from `root` on every rank.
-void broadcast_bytes(std::vector<char>& bytes, int root, MPI_Comm comm);
 
 double allreduce_max(double value, MPI_Comm comm);
 double allreduce_sum(double value, MPI_Comm comm);
