@@ -176,7 +176,12 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
     std::snprintf(line, sizeof(line), "%lld neurons in %.1f s (%.1f neurons/s over the fit stage) on %d rank(s)\n",
                   static_cast<long long>(summary.neurons), summary.wall_seconds, timings.neurons_per_second,
                   context.world_size);
-    report << line << "best neurons:\n" << best_neurons(atlas, 3);
+    report << line;
+    if (fit.seconds > 0) {
+      std::snprintf(line, sizeof(line), "forward passes took %.0f%% of rank 0's fit stage\n", 100 * fit.forward_seconds / fit.seconds);
+      report << line;
+    }
+    report << "best neurons:\n" << best_neurons(atlas, 3);
     summary.report = report.str();
     std::error_code ignored;
     fs::remove_all(config.checkpoint_dir(), ignored);
