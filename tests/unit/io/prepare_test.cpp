@@ -15,9 +15,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A model directory with tiny-gpt2's config and the GPT-2 tokenizer.
+// A model directory with tiny-gpt2's config and the GPT-2 tokenizer, one per test (CTest runs the
+// tests of this file in parallel).
 std::string model_dir() {
-  const fs::path dir = fs::path(::testing::TempDir()) / "n2g_prepare_model";
+  const fs::path dir = fs::path(::testing::TempDir()) /
+                       (std::string("n2g_prepare_model_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
   fs::create_directories(dir);
   const fs::path fixtures(N2G_FIXTURES);
   for (const auto& [from, name] : {std::pair{fixtures / "models/tiny-gpt2/config.json", "config.json"},

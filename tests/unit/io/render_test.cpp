@@ -17,9 +17,12 @@ std::string read(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// The synthetic atlas, written once per process under the test's own name (CTest runs the tests of
+// this file in parallel).
 const AtlasReader& synthetic_atlas() {
   static const std::string path = [] {
-    const std::string p = ::testing::TempDir() + "/render_atlas.h5";
+    const std::string p = ::testing::TempDir() + "/render_atlas_" +
+                          ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".h5";
     write_atlas(p, testing::synthetic_header(), testing::synthetic_rows(0, 1), RunTimings{}, {0, 0, 0}, MPI_COMM_WORLD);
     return p;
   }();
@@ -28,7 +31,7 @@ const AtlasReader& synthetic_atlas() {
 }
 
 TEST(Render, NeuronPageHoldsGraphScoresAndBaselines) {
-  const std::string dir = ::testing::TempDir() + "/pages";
+  const std::string dir = ::testing::TempDir() + "/pages_render_test";
   const RenderedFiles files = render_neuron(synthetic_atlas(), 4, dir, nullptr);
   EXPECT_EQ(files.html, dir + "/L1_N0.html");
   const std::string dot = read(files.dot), html = read(files.html);
