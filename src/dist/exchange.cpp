@@ -35,22 +35,12 @@ NeuronCandidates merge_candidates(const NeuronCandidates& a, const NeuronCandida
 }
 
 void encode_candidates(ByteWriter& out, const NeuronCandidates& c) {
-  out.put(c.neuron);
-  out.put(c.activation);
-  out.put(c.window);
-  out.put(c.position);
-  out.put(c.positive);
-  out.put(c.tokens);
+  out.fields(c.neuron, c.activation, c.window, c.position, c.positive, c.tokens);
 }
 
 NeuronCandidates decode_candidates(ByteReader& in) {
   NeuronCandidates c;
-  in.get(c.neuron);
-  in.get(c.activation);
-  in.get(c.window);
-  in.get(c.position);
-  in.get(c.positive);
-  in.get(c.tokens);
+  in.fields(c.neuron, c.activation, c.window, c.position, c.positive, c.tokens);
   return c;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "n2g/io/atlas.h"
 
@@ -31,5 +32,25 @@ inline const ScoreColumn kScoreColumns[] = {
     {"/baselines/ngram/firing_recall", &AtlasRow::ngram_baseline, &FiringScores::recall},
     {"/baselines/ngram/firing_f1", &AtlasRow::ngram_baseline, &FiringScores::f1},
 };
+
+// Attributes that the writer stores and the reader restores field by field.
+template <class Owner, class Field>
+struct AttributeField {
+  const char* name;
+  Field Owner::*field;
+};
+inline const AttributeField<AtlasHeader, std::string> kHeaderText[] = {
+    {"model", &AtlasHeader::model},     {"architecture", &AtlasHeader::architecture}, {"hook", &AtlasHeader::hook},
+    {"dataset", &AtlasHeader::dataset}, {"config", &AtlasHeader::config}};
+inline const AttributeField<AtlasHeader, int64_t> kHeaderNumbers[] = {{"n_layers", &AtlasHeader::n_layers},
+                                                                      {"d_mlp", &AtlasHeader::d_mlp},
+                                                                      {"n_windows", &AtlasHeader::n_windows},
+                                                                      {"top_k", &AtlasHeader::top_k}};
+inline const AttributeField<RunTimings, double> kRunNumbers[] = {
+    {"scan_seconds", &RunTimings::scan_seconds},       {"exchange_seconds", &RunTimings::exchange_seconds},
+    {"fit_seconds", &RunTimings::fit_seconds},         {"write_seconds", &RunTimings::write_seconds},
+    {"tokens_per_second", &RunTimings::tokens_per_second}, {"neurons_per_second", &RunTimings::neurons_per_second}};
+inline const AttributeField<RunTimings, std::string> kRunText[] = {{"device", &RunTimings::device},
+                                                                   {"dtype", &RunTimings::dtype}};
 
 }  // namespace n2g

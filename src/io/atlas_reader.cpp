@@ -18,15 +18,8 @@ AtlasReader::AtlasReader(const std::string& path) : file_(std::make_unique<File>
   const hid_t root = file_->file;
   h5::check_format(root, path, "atlas", kFormatVersion, "atlas", "n2g_sweep writes atlases");
   if (h5::read_int_attribute(root, "complete", path) != 1) throw FormatError(path + ": the atlas is incomplete");
-  header_.model = h5::read_string_attribute(root, "model", path);
-  header_.architecture = h5::read_string_attribute(root, "architecture", path);
-  header_.hook = h5::read_string_attribute(root, "hook", path);
-  header_.dataset = h5::read_string_attribute(root, "dataset", path);
-  header_.config = h5::read_string_attribute(root, "config", path);
-  header_.n_layers = h5::read_int_attribute(root, "n_layers", path);
-  header_.d_mlp = h5::read_int_attribute(root, "d_mlp", path);
-  header_.n_windows = h5::read_int_attribute(root, "n_windows", path);
-  header_.top_k = h5::read_int_attribute(root, "top_k", path);
+  for (const auto& a : kHeaderText) header_.*a.field = h5::read_string_attribute(root, a.name, path);
+  for (const auto& a : kHeaderNumbers) header_.*a.field = h5::read_int_attribute(root, a.name, path);
   for (const char* required : {"/neurons/status", "/examples/window", "/stats/firing_f1", "/graphs/node_offset",
                                "/graphs/token", "/index/activating/offsets", "/index/context/offsets", "/vocab"})
     if (!h5::exists(root, required)) throw FormatError(path + ": dataset " + required + " is missing");
@@ -90,14 +83,8 @@ RunTimings AtlasReader::run() const {
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
   h5::Handle group(N2G_H5(H5Gopen2(file_->file, "/run", H5P_DEFAULT), path_ + ": /run"));
   RunTimings t;
-  t.scan_seconds = h5::read_float_attribute(group, "scan_seconds", path_);
-  t.exchange_seconds = h5::read_float_attribute(group, "exchange_seconds", path_);
-  t.fit_seconds = h5::read_float_attribute(group, "fit_seconds", path_);
-  t.write_seconds = h5::read_float_attribute(group, "write_seconds", path_);
-  t.tokens_per_second = h5::read_float_attribute(group, "tokens_per_second", path_);
-  t.neurons_per_second = h5::read_float_attribute(group, "neurons_per_second", path_);
-  t.device = h5::read_string_attribute(group, "device", path_);
-  t.dtype = h5::read_string_attribute(group, "dtype", path_);
+  for (const auto& a : kRunNumbers) t.*a.field = h5::read_float_attribute(group, a.name, path_);
+  for (const auto& a : kRunText) t.*a.field = h5::read_string_attribute(group, a.name, path_);
   const auto seconds = h5::read_dataset<double>(file_->file, "/run/rank_seconds", path_);
   for (size_t i = 0; i + 4 <= seconds.size(); i += 4) t.rank_seconds.emplace_back(seconds.begin() + i, seconds.begin() + i + 4);
   return t;

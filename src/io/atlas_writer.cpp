@@ -191,14 +191,8 @@ void write_rank0_part(const std::string& path, const AtlasHeader& header, int wo
   h5::write_strings(file, "/vocab", header.vocab);
 
   h5::Handle run(N2G_H5(H5Gcreate2(file, "/run", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path));
-  h5::write_attribute(run, "scan_seconds", timings.scan_seconds);
-  h5::write_attribute(run, "exchange_seconds", timings.exchange_seconds);
-  h5::write_attribute(run, "fit_seconds", timings.fit_seconds);
-  h5::write_attribute(run, "write_seconds", timings.write_seconds);
-  h5::write_attribute(run, "tokens_per_second", timings.tokens_per_second);
-  h5::write_attribute(run, "neurons_per_second", timings.neurons_per_second);
-  h5::write_attribute(run, "device", timings.device);
-  h5::write_attribute(run, "dtype", timings.dtype);
+  for (const auto& a : kRunNumbers) h5::write_attribute(run, a.name, timings.*a.field);
+  for (const auto& a : kRunText) h5::write_attribute(run, a.name, timings.*a.field);
   std::vector<double> seconds;
   for (const auto& r : timings.rank_seconds) seconds.insert(seconds.end(), r.begin(), r.end());
   h5::write_dataset<double>(file, "/run/rank_seconds", {timings.rank_seconds.size(), 4}, seconds);
@@ -206,15 +200,8 @@ void write_rank0_part(const std::string& path, const AtlasHeader& header, int wo
   const hid_t root = file;
   h5::write_attribute(root, "n2g_format", std::string("atlas"));
   h5::write_attribute(root, "format_version", kFormatVersion);
-  h5::write_attribute(root, "model", header.model);
-  h5::write_attribute(root, "architecture", header.architecture);
-  h5::write_attribute(root, "hook", header.hook);
-  h5::write_attribute(root, "n_layers", header.n_layers);
-  h5::write_attribute(root, "d_mlp", header.d_mlp);
-  h5::write_attribute(root, "dataset", header.dataset);
-  h5::write_attribute(root, "n_windows", header.n_windows);
-  h5::write_attribute(root, "top_k", header.top_k);
-  h5::write_attribute(root, "config", header.config);
+  for (const auto& a : kHeaderText) h5::write_attribute(root, a.name, header.*a.field);
+  for (const auto& a : kHeaderNumbers) h5::write_attribute(root, a.name, header.*a.field);
   h5::write_attribute(root, "n2g_version", std::string(kN2gVersion));
   h5::write_attribute(root, "created_utc", utc_now());
   h5::write_attribute(root, "world_size", static_cast<int64_t>(world_size));

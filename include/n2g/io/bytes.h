@@ -24,6 +24,11 @@ class ByteWriter {
     bytes_.insert(bytes_.end(), p, p + values.size() * sizeof(T));
   }
   void put(const std::string& text) { put(std::vector<char>(text.begin(), text.end())); }
+  // Same call as ByteReader::fields, so one field list serves both directions.
+  template <class... T>
+  void fields(const T&... values) {
+    (put(values), ...);
+  }
   std::vector<char>& bytes() { return bytes_; }
 
  private:
@@ -48,6 +53,10 @@ class ByteReader {
     std::vector<char> chars;
     get(chars);
     text.assign(chars.begin(), chars.end());
+  }
+  template <class... T>
+  void fields(T&... values) {
+    (get(values), ...);
   }
   bool done() const { return data_ >= end_; }
 
