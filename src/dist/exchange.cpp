@@ -18,10 +18,14 @@ NeuronCandidates merge_candidates(const NeuronCandidates& a, const NeuronCandida
     float activation;
     int64_t window;
     int32_t position;
+    const float* values;  // [window_len]
   };
+  const size_t window_len = !a.window.empty() ? a.values.size() / a.window.size()
+                            : !b.window.empty() ? b.values.size() / b.window.size() : 0;
   std::vector<Entry> all;
   for (const auto* c : {&a, &b})
-    for (size_t i = 0; i < c->window.size(); ++i) all.push_back({c->activation[i], c->window[i], c->position[i]});
+    for (size_t i = 0; i < c->window.size(); ++i)
+      all.push_back({c->activation[i], c->window[i], c->position[i], c->values.data() + i * window_len});
   std::sort(all.begin(), all.end(), [](const Entry& x, const Entry& y) {
     return x.activation != y.activation ? x.activation > y.activation : x.window < y.window;
   });
@@ -30,17 +34,18 @@ NeuronCandidates merge_candidates(const NeuronCandidates& a, const NeuronCandida
     out.activation.push_back(e.activation);
     out.window.push_back(e.window);
     out.position.push_back(e.position);
+    out.values.insert(out.values.end(), e.values, e.values + window_len);
   }
   return out;
 }
 
 void encode_candidates(ByteWriter& out, const NeuronCandidates& c) {
-  out.fields(c.neuron, c.activation, c.window, c.position, c.positive, c.tokens);
+  out.fields(c.neuron, c.activation, c.window, c.position, c.values, c.positive, c.tokens);
 }
 
 NeuronCandidates decode_candidates(ByteReader& in) {
   NeuronCandidates c;
-  in.fields(c.neuron, c.activation, c.window, c.position, c.positive, c.tokens);
+  in.fields(c.neuron, c.activation, c.window, c.position, c.values, c.positive, c.tokens);
   return c;
 }
 

@@ -26,10 +26,9 @@ std::vector<int32_t> filter_substitutes(const std::vector<int32_t>& candidates, 
   return kept;
 }
 
-std::vector<std::vector<std::vector<int32_t>>> augment(ActivationOracle& oracle, const TokenTable& table,
-                                                       const AugmentParams& params,
-                                                       const std::vector<AugmentInput>& inputs) {
-  std::vector<std::vector<std::vector<int32_t>>> kept(inputs.size());
+std::vector<std::vector<Augmented>> augment(ActivationOracle& oracle, const TokenTable& table,
+                                            const AugmentParams& params, const std::vector<AugmentInput>& inputs) {
+  std::vector<std::vector<Augmented>> kept(inputs.size());
   if (params.method == AugmentMethod::none || params.max_substitutes <= 0) return kept;
 
   std::vector<SubstituteRequest> requests;
@@ -56,12 +55,12 @@ std::vector<std::vector<std::vector<int32_t>>> augment(ActivationOracle& oracle,
       variant_of.push_back(i);
     }
   }
-  const auto activations = oracle.activations(variants);
+  auto activations = oracle.activations(variants);
   for (size_t v = 0; v < variants.size(); ++v) {
     const AugmentInput& input = inputs[variant_of[v]];
     const float original = input.saliency->activations[input.pivot];
     if (activations[v][input.pivot] >= params.min_ratio * original)
-      kept[variant_of[v]].push_back(std::move(variants[v].tokens));
+      kept[variant_of[v]].push_back({std::move(variants[v].tokens), std::move(activations[v])});
   }
   return kept;
 }

@@ -30,11 +30,11 @@ std::vector<int32_t> find_pivots(const std::vector<int32_t>& tokens, const std::
 
 std::vector<PrunedPrompt> prune(ActivationOracle& oracle, const TokenTable& table, const PruneParams& params,
                                 const std::vector<WindowActivations>& windows) {
-  // Every pivot's candidates, shortest first. They are tried in rounds of kRound per pivot, one
-  // oracle call per round for the whole wave, until the shortest qualifying one is found: most
-  // neurons need little context, so most pivots are settled by the first round. The longest
-  // candidate (the fallback) runs in the first round too.
-  constexpr size_t kRound = 8;
+  // Every pivot's candidates, shortest first. They are tried in rounds, one oracle call per round
+  // for the whole wave, until the shortest qualifying one is found: most neurons need little
+  // context, so rounds start small (kFirstRound candidates per pivot) and double. The longest
+  // candidate (the fallback where none qualifies) runs only when every round was needed.
+  constexpr size_t kFirstRound = 2;
   struct Search {
     size_t window;
     int32_t pivot;
@@ -56,20 +56,16 @@ std::vector<PrunedPrompt> prune(ActivationOracle& oracle, const TokenTable& tabl
     const auto& tokens = *windows[s.window].tokens;
     return NeuronSequence{windows[s.window].neuron, {tokens.begin() + s.starts[i], tokens.begin() + s.pivot + 1}};
   };
-  for (bool first_round = true;; first_round = false) {
+  for (size_t round = kFirstRound;; round *= 2) {
     std::vector<NeuronSequence> batch;
-    std::vector<std::pair<size_t, size_t>> asked;  // (search, candidate); candidate == size() is the longest
+    std::vector<std::pair<size_t, size_t>> asked;  // (search, candidate)
     for (size_t s = 0; s < searches.size(); ++s) {
       Search& search = searches[s];
       if (search.chosen >= 0 || search.tried == search.starts.size()) continue;
-      const size_t end = std::min(search.starts.size(), search.tried + kRound);
+      const size_t end = std::min(search.starts.size(), search.tried + round);
       for (size_t i = search.tried; i < end; ++i) {
         batch.push_back(candidate(search, i));
         asked.emplace_back(s, i);
-      }
-      if (first_round && end < search.starts.size()) {
-        batch.push_back(candidate(search, search.starts.size() - 1));
-        asked.emplace_back(s, search.starts.size());
       }
       search.tried = end;
     }
@@ -78,8 +74,7 @@ std::vector<PrunedPrompt> prune(ActivationOracle& oracle, const TokenTable& tabl
     for (size_t r = 0; r < batch.size(); ++r) {
       Search& search = searches[asked[r].first];
       const float at_pivot = activations[r].back();
-      if (asked[r].second + 1 >= search.starts.size()) search.longest_activation = at_pivot;
-      if (asked[r].second == search.starts.size()) continue;  // the extra fallback row
+      if (asked[r].second + 1 == search.starts.size()) search.longest_activation = at_pivot;
       if (search.chosen < 0 && pivot_is_argmax(batch[r].tokens, activations[r], table) &&
                  at_pivot >= params.min_ratio * search.original) {
         search.chosen = static_cast<int64_t>(asked[r].second);  // rows of a search come shortest first

@@ -6,27 +6,34 @@ namespace n2g {
 
 std::vector<Saliency> saliency(ActivationOracle& oracle, int32_t mask_token,
                                const std::vector<NeuronSequence>& prompts) {
+  std::vector<int32_t> last_column;
+  for (const auto& prompt : prompts) last_column.push_back(static_cast<int32_t>(prompt.tokens.size()) - 1);
+  return saliency_columns(oracle, mask_token, prompts, oracle.activations(prompts), last_column);
+}
+
+std::vector<Saliency> saliency_columns(ActivationOracle& oracle, int32_t mask_token,
+                                       const std::vector<NeuronSequence>& prompts,
+                                       std::vector<std::vector<float>> activations,
+                                       const std::vector<int32_t>& last_column) {
   std::vector<NeuronSequence> batch;
-  for (const auto& prompt : prompts) {
-    batch.push_back(prompt);
-    for (size_t k = 0; k < prompt.tokens.size(); ++k) {
-      batch.push_back(prompt);
-      batch.back().tokens[k] = mask_token;
+  for (size_t p = 0; p < prompts.size(); ++p)
+    for (int32_t k = 0; k <= last_column[p]; ++k) {
+      NeuronSequence variant{prompts[p].neuron, {prompts[p].tokens.begin(), prompts[p].tokens.begin() + last_column[p] + 1}};
+      variant.tokens[k] = mask_token;
+      batch.push_back(std::move(variant));
     }
-  }
-  const auto activations = oracle.activations(batch);
+  const auto masked = oracle.activations(batch);
 
   std::vector<Saliency> result(prompts.size());
   size_t row = 0;
   for (size_t p = 0; p < prompts.size(); ++p) {
     const size_t length = prompts[p].tokens.size();
     Saliency& out = result[p];
-    out.activations = activations[row++];
+    out.activations = std::move(activations[p]);
     out.importance.assign(length, std::vector<float>(length, 0.0f));
-    for (size_t k = 0; k < length; ++k, ++row)
-      for (size_t j = k; j < length; ++j)
-        if (out.activations[j] != 0.0f)
-          out.importance[k][j] = 1.0f - activations[row][j] / out.activations[j];
+    for (int32_t k = 0; k <= last_column[p]; ++k, ++row)
+      for (int32_t j = k; j <= last_column[p]; ++j)
+        if (out.activations[j] != 0.0f) out.importance[k][j] = 1.0f - masked[row][j] / out.activations[j];
   }
   return result;
 }

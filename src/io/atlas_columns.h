@@ -49,8 +49,19 @@ inline const AttributeField<AtlasHeader, int64_t> kHeaderNumbers[] = {{"n_layers
 inline const AttributeField<RunTimings, double> kRunNumbers[] = {
     {"scan_seconds", &RunTimings::scan_seconds},       {"exchange_seconds", &RunTimings::exchange_seconds},
     {"fit_seconds", &RunTimings::fit_seconds},         {"write_seconds", &RunTimings::write_seconds},
-    {"tokens_per_second", &RunTimings::tokens_per_second}, {"neurons_per_second", &RunTimings::neurons_per_second}};
-inline const AttributeField<RunTimings, std::string> kRunText[] = {{"device", &RunTimings::device},
-                                                                   {"dtype", &RunTimings::dtype}};
+    {"tokens_per_second", &RunTimings::tokens_per_second}, {"neurons_per_second", &RunTimings::neurons_per_second},
+    {"threads", &RunTimings::threads},
+    {"fit_core_seconds_per_neuron", &RunTimings::fit_core_seconds_per_neuron},
+    {"windows_core_seconds_per_neuron", &RunTimings::windows_core_seconds_per_neuron},
+    {"prune_core_seconds_per_neuron", &RunTimings::prune_core_seconds_per_neuron},
+    {"saliency_core_seconds_per_neuron", &RunTimings::saliency_core_seconds_per_neuron},
+    {"augment_core_seconds_per_neuron", &RunTimings::augment_core_seconds_per_neuron},
+    {"evaluate_core_seconds_per_neuron", &RunTimings::evaluate_core_seconds_per_neuron},
+    {"windows_forward_tokens_per_neuron", &RunTimings::windows_forward_tokens_per_neuron},
+    {"prune_forward_tokens_per_neuron", &RunTimings::prune_forward_tokens_per_neuron},
+    {"saliency_forward_tokens_per_neuron", &RunTimings::saliency_forward_tokens_per_neuron},
+    {"augment_forward_tokens_per_neuron", &RunTimings::augment_forward_tokens_per_neuron}};
+inline const AttributeField<RunTimings, std::string> kRunText[] = {
+    {"device", &RunTimings::device}, {"dtype", &RunTimings::dtype}, {"reproducible", &RunTimings::reproducible}};
 
 }  // namespace n2g

@@ -83,8 +83,11 @@ RunTimings AtlasReader::run() const {
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
   h5::Handle group(N2G_H5(H5Gopen2(file_->file, "/run", H5P_DEFAULT), path_ + ": /run"));
   RunTimings t;
-  for (const auto& a : kRunNumbers) t.*a.field = h5::read_float_attribute(group, a.name, path_);
-  for (const auto& a : kRunText) t.*a.field = h5::read_string_attribute(group, a.name, path_);
+  // Atlases written before the cost figures and the reproducible mode lack them: left at 0 / "".
+  for (const auto& a : kRunNumbers)
+    if (h5::has_attribute(group, a.name)) t.*a.field = h5::read_float_attribute(group, a.name, path_);
+  for (const auto& a : kRunText)
+    if (h5::has_attribute(group, a.name)) t.*a.field = h5::read_string_attribute(group, a.name, path_);
   const auto seconds = h5::read_dataset<double>(file_->file, "/run/rank_seconds", path_);
   for (size_t i = 0; i + 4 <= seconds.size(); i += 4) t.rank_seconds.emplace_back(seconds.begin() + i, seconds.begin() + i + 4);
   return t;

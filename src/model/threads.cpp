@@ -3,13 +3,62 @@
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <set>
+
 namespace n2g {
+namespace {
+
+// OpenBLAS's entry points, found at run time so that any BLAS library links.
+template <class Function>
+Function* openblas(const char* name) {
+  return reinterpret_cast<Function*>(dlsym(RTLD_DEFAULT, name));
+}
+
+std::string blas_kernels() {
+  const auto corename = openblas<char*()>("openblas_get_corename");
+  return corename ? corename() : "";
+}
+
+}  // namespace
+
+std::string use_blas_kernels(const std::string& core) {
+  const auto quit = openblas<void()>("gotoblas_dynamic_quit");
+  const auto init = openblas<void()>("gotoblas_dynamic_init");
+  if (!quit || !init) return blas_kernels();  // not a dynamic-architecture OpenBLAS
+  const char* chosen = std::getenv("OPENBLAS_CORETYPE");
+  const std::string previous = chosen ? chosen : "";
+  setenv("OPENBLAS_CORETYPE", core.c_str(), 1);
+  quit();
+  init();
+  if (previous.empty()) unsetenv("OPENBLAS_CORETYPE");
+  else setenv("OPENBLAS_CORETYPE", previous.c_str(), 1);
+  return blas_kernels();
+}
+
+std::string select_blas_kernels() {
+  const char* chosen = std::getenv("OPENBLAS_CORETYPE");
+  if (chosen && *chosen) return blas_kernels();
+  static const std::set<std::string> before_avx2 = {"katmai", "coppermine", "northwood", "prescott", "banias",
+                                                    "atom",   "core2",      "penryn",    "dunnington", "nehalem",
+                                                    "sandybridge"};
+  std::string core = blas_kernels();
+  std::transform(core.begin(), core.end(), core.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (!before_avx2.count(core)) return blas_kernels();
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd"))
+    return use_blas_kernels("SkylakeX");
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return use_blas_kernels("Haswell");
+  return blas_kernels();
+}
 
 void set_cpu_threads(int threads) {
+  select_blas_kernels();
   at::set_num_threads(1);
-  // OpenBLAS's setter, found at run time so that any BLAS library links.
-  using Setter = void (*)(int);
-  if (auto set = reinterpret_cast<Setter>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+  if (auto set = openblas<void(int)>("openblas_set_num_threads")) set(threads);
 }
 
 }  // namespace n2g

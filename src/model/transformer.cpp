@@ -69,14 +69,18 @@ struct BlockImpl : torch::nn::Module {
   }
 
   // m: [batch, seq, D]; records the hooks asked for; returns the MLP output unless `project` is false.
+  // `columns` ([n] int64, only when not projecting) computes just those neurons: hooks [batch, seq, n].
   at::Tensor mlp(const at::Tensor& m, int layer, const std::map<std::string, int>& wanted,
-                 std::map<std::string, at::Tensor>& hooks, bool project) const {
+                 std::map<std::string, at::Tensor>& hooks, bool project, const at::Tensor& columns) const {
     const int64_t B = m.size(0), T = m.size(1);
     const std::string prefix = "blocks." + std::to_string(layer) + ".";
     const auto keep = [&](const char* kind, const at::Tensor& t) {
       if (wanted.count(prefix + kind)) hooks[prefix + kind] = t;
     };
-    const at::Tensor pre = at::addmm(b_in, m.reshape({B * T, -1}), w_in).view({B, T, -1});
+    const bool some = columns.defined();
+    const at::Tensor pre = at::addmm(some ? b_in.index_select(0, columns) : b_in, m.reshape({B * T, -1}),
+                                     some ? w_in.index_select(1, columns) : w_in)
+                               .view({B, T, -1});
     keep("mlp.hook_pre", pre);
     at::Tensor post;
     if (spec_.act_fn == "gelu_new") post = at::gelu(pre, "tanh");
@@ -93,15 +97,18 @@ struct BlockImpl : torch::nn::Module {
   }
 
   // Returns the residual stream after the block; `last` skips work nothing downstream needs.
+  // `columns` applies to the last block only.
   at::Tensor forward(const at::Tensor& x, int layer, const at::Tensor& mask, const at::Tensor& cos, const at::Tensor& sin,
-                     const std::map<std::string, int>& wanted, std::map<std::string, at::Tensor>& hooks, bool last) const {
+                     const std::map<std::string, int>& wanted, std::map<std::string, at::Tensor>& hooks, bool last,
+                     const at::Tensor& columns) const {
+    const at::Tensor own_columns = last ? columns : at::Tensor();
     if (spec_.parallel_residual) {
-      const at::Tensor mlp_out = mlp(layer_norm(x, ln2_w, ln2_b, spec_.eps), layer, wanted, hooks, !last);
+      const at::Tensor mlp_out = mlp(layer_norm(x, ln2_w, ln2_b, spec_.eps), layer, wanted, hooks, !last, own_columns);
       if (last) return {};
       return x + attention(layer_norm(x, ln1_w, ln1_b, spec_.eps), mask, cos, sin) + mlp_out;
     }
     const at::Tensor mid = x + attention(layer_norm(x, ln1_w, ln1_b, spec_.eps), mask, cos, sin);
-    const at::Tensor mlp_out = mlp(layer_norm(mid, ln2_w, ln2_b, spec_.eps), layer, wanted, hooks, !last);
+    const at::Tensor mlp_out = mlp(layer_norm(mid, ln2_w, ln2_b, spec_.eps), layer, wanted, hooks, !last, own_columns);
     return last ? at::Tensor() : mid + mlp_out;
   }
 
@@ -202,7 +209,14 @@ HookName Transformer::resolve_hook(const std::string& name) const {
   return {layer, kind};
 }
 
+bool Transformer::computes_columns_alone() const { return impl_->spec.act_fn != "solu_ln"; }
+
 ForwardOutput Transformer::forward(const at::Tensor& tokens, const std::vector<std::string>& hooks, Logits which) const {
+  return forward_columns(tokens, hooks, {}, which);
+}
+
+ForwardOutput Transformer::forward_columns(const at::Tensor& tokens, const std::vector<std::string>& hooks,
+                                           const at::Tensor& columns, Logits which) const {
   torch::NoGradGuard no_grad;
   const Impl& m = *impl_;
   if (tokens.dim() != 2) throw ModelError("forward expects tokens of shape [batch, seq]");
@@ -219,6 +233,8 @@ ForwardOutput Transformer::forward(const at::Tensor& tokens, const std::vector<s
     if (loaded_layers() < m.spec.n_layers) throw ModelError("logits need every layer, but only some were loaded");
     deepest = m.spec.n_layers - 1;
   }
+  if (columns.defined() && (logits || hooks.size() != 1 || !computes_columns_alone()))
+    throw ModelError("a forward over some MLP columns needs one hook, no logits and a gelu/relu MLP");
 
   ForwardOutput out;
   at::Tensor x = at::embedding(m.w_e, tokens);  // [B, T, D]
@@ -236,7 +252,7 @@ ForwardOutput Transformer::forward(const at::Tensor& tokens, const std::vector<s
     sin = both.sin().to(m.dtype);
   }
   for (int layer = 0; layer <= deepest; ++layer)
-    x = m.blocks[layer]->forward(x, layer, mask, cos, sin, wanted, out.hooks, layer == deepest && !logits);
+    x = m.blocks[layer]->forward(x, layer, mask, cos, sin, wanted, out.hooks, layer == deepest && !logits, columns);
   if (logits) {
     if (which == Logits::last) x = x.select(1, T - 1);  // [B, D]
     out.logits = at::matmul(layer_norm(x, m.ln_f_w, m.ln_f_b, m.spec.eps), m.w_u);

@@ -300,6 +300,10 @@ SweepConfig parse_sweep_config(const std::string& yaml_text, const std::string& 
     s.read("batch_tokens", config.run.batch_tokens, Range{1, kInfinity});
     s.read("threads", config.run.threads, Range{0, kInfinity});
     s.read("progress", config.run.progress);
+    s.read_choice("reproducible", config.run.reproducible, {"fast", "exact"});
+    if (config.run.reproducible == "exact" && config.model.dtype != "float32")
+      s.fail(s.get("reproducible"), "reproducible",
+             "exact needs model.dtype float32 (16-bit dtypes are not rank-invariant), got " + config.model.dtype);
     s.reject_unknown();
   }
   top.reject_unknown();
@@ -377,7 +381,7 @@ std::string SweepConfig::resolved_yaml() const {
       << YAML::Key << "checkpoint_dir" << YAML::Value << checkpoint_dir() << YAML::Key << "neurons_per_wave"
       << YAML::Value << run.neurons_per_wave << YAML::Key << "batch_tokens" << YAML::Value << run.batch_tokens
       << YAML::Key << "threads" << YAML::Value << run.threads << YAML::Key << "progress" << YAML::Value
-      << run.progress << YAML::EndMap;
+      << run.progress << YAML::Key << "reproducible" << YAML::Value << run.reproducible << YAML::EndMap;
   out << YAML::EndMap;
   return out.c_str();
 }

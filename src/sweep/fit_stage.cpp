@@ -47,7 +47,7 @@ FiringScores firing(const ClassScores& s) { return {s.precision, s.recall, s.f1}
 std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const NeuronCandidates*>& wave, int32_t layer,
                                                        const SweepConfig& config, const SweepSetup& setup,
                                                        const Transformer& model, const TokenTable& table,
-                                                       double& forward_seconds) {
+                                                       FitResult& result) {
   std::vector<std::pair<int64_t, AtlasRow>> rows;
   std::vector<int64_t> windows;
   for (const NeuronCandidates* c : wave) {
@@ -63,6 +63,9 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
     const size_t at = std::lower_bound(windows.begin(), windows.end(), w) - windows.begin();
     return std::vector<int32_t>(tokens.begin() + at * L, tokens.begin() + (at + 1) * L);
   };
+  const auto window_values = [&](const NeuronCandidates& c, size_t k) {
+    return std::vector<float>(c.values.begin() + k * L, c.values.begin() + (k + 1) * L);
+  };
   std::vector<NeuronTask> tasks;
   std::vector<size_t> task_row;
   for (size_t i = 0; i < wave.size(); ++i) {
@@ -71,14 +74,17 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
     NeuronTask task;
     task.neuron = row.index;
     task.a_max = row.max_activation;
-    for (size_t k = 0; k < wave[i]->window.size(); ++k)
-      (row.example_split[k] == kTrain ? task.train : task.test).push_back(window_tokens(wave[i]->window[k]));
+    for (size_t k = 0; k < wave[i]->window.size(); ++k) {
+      const bool train = row.example_split[k] == kTrain;
+      (train ? task.train : task.test).push_back(window_tokens(wave[i]->window[k]));
+      (train ? task.train_activations : task.test_activations).push_back(window_values(*wave[i], k));
+    }
     tasks.push_back(std::move(task));
     task_row.push_back(i);
   }
   ModelOracle oracle(model, layer, config.model.hook, setup.bos, config.run.batch_tokens);
-  const auto fits = fit_wave(oracle, table, config.fit, config.eval, setup.mask, tasks);
-  forward_seconds += oracle.forward_seconds();
+  const auto fits = fit_wave(oracle, table, config.fit, config.eval, setup.mask, tasks, &result.costs);
+  result.forward_seconds += oracle.forward_seconds();
   for (size_t t = 0; t < fits.size(); ++t) {
     AtlasRow& row = rows[task_row[t]].second;
     const NeuronFit& fit = fits[t];
@@ -132,7 +138,7 @@ FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfi
         ByteReader in(saved->data(), saved->size());
         while (!in.done()) rows.push_back(decode_row(in));
       } else {
-        rows = fit_one_wave(members, layer, config, setup, model, table, result.forward_seconds);
+        rows = fit_one_wave(members, layer, config, setup, model, table, result);
         ByteWriter out;
         for (const auto& [row, data] : rows) encode_row(out, row, data);
         write_checkpoint(path, run_fingerprint, out.bytes());

@@ -57,15 +57,28 @@ std::vector<std::vector<float>> ModelOracle::activations(const std::vector<Neuro
     const int64_t length = static_cast<int64_t>(unique[rows[0]]->size());
     if (length == 0) continue;
     const auto start = std::chrono::steady_clock::now();
+    // The batch's neurons, as columns of the hook: only these are computed where the MLP allows.
+    std::map<int32_t, int64_t> column_of;
+    for (size_t row : rows)
+      for (size_t i : requests_of[row]) column_of.emplace(batch[i].neuron, 0);
+    at::Tensor columns;
+    if (model_.computes_columns_alone()) {
+      std::vector<int64_t> neurons;
+      for (auto& [neuron, column] : column_of) {
+        column = static_cast<int64_t>(neurons.size());
+        neurons.push_back(neuron);
+      }
+      columns = at::tensor(neurons, at::kLong).to(model_.device());
+    } else {
+      for (auto& [neuron, column] : column_of) column = neuron;
+    }
     const at::Tensor tokens = input(unique, rows);
-    at::Tensor hook = model_.forward(tokens, {hook_}).hooks.at(hook_).narrow(1, skip, length);  // [b, L, M]
-    forward_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    forward_tokens_ += tokens.numel();
+    at::Tensor hook = model_.forward_columns(tokens, {hook_}, columns).hooks.at(hook_).narrow(1, skip, length);  // [b, L, n]
     std::vector<int64_t> flat_index, request;
     const int64_t width = hook.size(2);
     for (size_t r = 0; r < rows.size(); ++r)
       for (size_t i : requests_of[rows[r]]) {
-        flat_index.push_back(static_cast<int64_t>(r) * width + batch[i].neuron);
+        flat_index.push_back(static_cast<int64_t>(r) * width + column_of.at(batch[i].neuron));
         request.push_back(static_cast<int64_t>(i));
       }
     const at::Tensor picked = hook.permute({0, 2, 1})
@@ -74,6 +87,9 @@ std::vector<std::vector<float>> ModelOracle::activations(const std::vector<Neuro
                                   .to(at::kFloat)
                                   .cpu()
                                   .contiguous();  // [requests, L]
+    forward_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    forward_tokens_ += tokens.numel();
+    ++forward_calls_;
     const float* data = picked.data_ptr<float>();
     for (size_t j = 0; j < request.size(); ++j) out[request[j]].assign(data + j * length, data + (j + 1) * length);
   }

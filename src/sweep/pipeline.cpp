@@ -44,11 +44,18 @@ void agree(const RankContext& context, const std::function<void()>& body) {
   throw PeerFailure("rank " + std::to_string(first) + " failed");
 }
 
-// float32 sweeps compute in float64 and round every activation to float32: a float32 matrix
-// product gives a row slightly different results depending on the other rows of its batch, and
-// the batches of a wave depend on the number of ranks; in float64 those differences vanish in
-// the rounding, so the atlas is the same for any number of ranks.
-std::string compute_dtype(const std::string& dtype) { return dtype == "float32" ? "float64" : dtype; }
+// The dtype the model computes in. In exact mode float32 sweeps compute in float64 and round every
+// activation to float32: a float32 matrix product gives a row slightly different results depending
+// on the other rows of its batch, and the batches of a wave depend on the number of ranks; in
+// float64 those differences vanish in the rounding, so the atlas is the same for any number of
+// ranks. GPUs would lose their tensor cores in float64, so exact mode is CPU-only.
+std::string compute_dtype(const SweepConfig& config, const std::string& device) {
+  if (config.run.reproducible != "exact") return config.model.dtype;
+  if (device != "cpu")
+    throw ConfigError("run.reproducible: exact computes in float64, which " + device +
+                      " runs without its tensor cores; use reproducible: fast on GPUs");
+  return "float64";
+}
 
 std::string device_for(const std::string& configured, const RankContext& context) {
   const bool cuda = configured == "cuda" || (configured == "auto" && torch::cuda::is_available());
@@ -108,6 +115,20 @@ std::string best_neurons(const AtlasReader& atlas, size_t count) {
   return out.str();
 }
 
+// The fit stage's cost per neuron, as the atlas's /run records it.
+std::string fit_cost_lines(const RunTimings& t) {
+  char line[400];
+  std::snprintf(line, sizeof(line),
+                "fit cost per neuron: %.1f ms core-seconds (windows %.1f, prune %.1f, saliency %.1f, augment %.1f, "
+                "evaluate %.1f; %s, %s)\nforward tokens per neuron: windows %.0f, prune %.0f, saliency %.0f, augment %.0f\n",
+                1e3 * t.fit_core_seconds_per_neuron, 1e3 * t.windows_core_seconds_per_neuron,
+                1e3 * t.prune_core_seconds_per_neuron, 1e3 * t.saliency_core_seconds_per_neuron,
+                1e3 * t.augment_core_seconds_per_neuron, 1e3 * t.evaluate_core_seconds_per_neuron, t.dtype.c_str(),
+                t.reproducible.c_str(), t.windows_forward_tokens_per_neuron, t.prune_forward_tokens_per_neuron,
+                t.saliency_forward_tokens_per_neuron, t.augment_forward_tokens_per_neuron);
+  return line;
+}
+
 }  // namespace
 
 SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, std::ostream& log, bool restart) {
@@ -124,7 +145,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
     options.layers = lm ? setup->spec.n_layers : setup->neurons.deepest_layer() + 1;
     options.unembed = lm;
     options.device = device;
-    options.dtype = compute_dtype(config.model.dtype);
+    options.dtype = compute_dtype(config, device);
     model.emplace(Transformer::load(config.model.path, options));
   });
   if (context.is_root())
@@ -159,8 +180,22 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   timings.fit_seconds = allreduce_max(fit.seconds, context.comm);
   timings.tokens_per_second = timings.scan_seconds > 0 ? scan.tokens / timings.scan_seconds : 0;
   timings.neurons_per_second = timings.fit_seconds > 0 ? setup->neurons.size() / timings.fit_seconds : 0;
+  timings.threads = threads;
+  const double neurons = static_cast<double>(std::max<int64_t>(1, setup->neurons.size()));
+  timings.fit_core_seconds_per_neuron = timings.fit_seconds * context.world_size * threads / neurons;
+  const auto per_neuron = [&](const StageCost& stage, double& core_seconds, double* forward_tokens) {
+    core_seconds = allreduce_sum(stage.seconds, context.comm) * threads / neurons;
+    const double tokens = allreduce_sum(static_cast<double>(stage.forward_tokens), context.comm) / neurons;
+    if (forward_tokens) *forward_tokens = tokens;
+  };
+  per_neuron(fit.costs.windows, timings.windows_core_seconds_per_neuron, &timings.windows_forward_tokens_per_neuron);
+  per_neuron(fit.costs.prune, timings.prune_core_seconds_per_neuron, &timings.prune_forward_tokens_per_neuron);
+  per_neuron(fit.costs.saliency, timings.saliency_core_seconds_per_neuron, &timings.saliency_forward_tokens_per_neuron);
+  per_neuron(fit.costs.augment, timings.augment_core_seconds_per_neuron, &timings.augment_forward_tokens_per_neuron);
+  per_neuron(fit.costs.evaluate, timings.evaluate_core_seconds_per_neuron, nullptr);
   timings.device = device;
   timings.dtype = config.model.dtype;
+  timings.reproducible = config.run.reproducible;
   write_atlas(config.run.output, header, fit.rows, timings, {scan.scan_seconds, scan.exchange_seconds, fit.seconds},
               context.comm);
 
@@ -181,6 +216,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
       std::snprintf(line, sizeof(line), "forward passes took %.0f%% of rank 0's fit stage\n", 100 * fit.forward_seconds / fit.seconds);
       report << line;
     }
+    report << fit_cost_lines(timings);
     report << "best neurons:\n" << best_neurons(atlas, 3);
     summary.report = report.str();
     std::error_code ignored;

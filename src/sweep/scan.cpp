@@ -16,19 +16,23 @@ struct LayerTopK {
   at::Tensor activation;  // [n, K] descending
   at::Tensor window;      // [n, K] int64, kNoWindow where empty
   at::Tensor position;    // [n, K] int64
+  at::Tensor values;      // [n, K, L] float32: the neuron's activations over each kept window
   at::Tensor positive;    // [n] double
 };
 
 // Keeps the best K of the old entries and a batch's, ordered by (activation desc, window asc).
 // The stream visits windows in increasing order, so [old | new] is already ordered by window
 // wherever activations tie, and one stable sort by activation keeps that order.
-void merge(LayerTopK& top, const at::Tensor& activation, const at::Tensor& window, const at::Tensor& position, int64_t k) {
+// activation, window, position: [n, b]; values: [n, b, L].
+void merge(LayerTopK& top, const at::Tensor& activation, const at::Tensor& window, const at::Tensor& position,
+           const at::Tensor& values, int64_t k) {
   const at::Tensor a = at::cat({top.activation, activation}, 1), w = at::cat({top.window, window}, 1),
-                   p = at::cat({top.position, position}, 1);
+                   p = at::cat({top.position, position}, 1), v = at::cat({top.values, values}, 1);
   const at::Tensor by_value = std::get<1>(at::sort(a, /*stable=*/true, 1, /*descending=*/true)).narrow(1, 0, k);
   top.activation = a.gather(1, by_value);
   top.window = w.gather(1, by_value);
   top.position = p.gather(1, by_value);
+  top.values = v.gather(1, by_value.unsqueeze(2).expand({-1, -1, v.size(2)}));
 }
 
 }  // namespace
@@ -51,6 +55,7 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
     hooks.push_back("blocks." + std::to_string(layer) + "." + options.hook);
     tops.push_back({at::full({n, K}, -std::numeric_limits<float>::infinity(), at::TensorOptions().device(device)),
                     at::full({n, K}, kNoWindow, long_options), at::full({n, K}, -1, long_options),
+                    at::zeros({n, K, L}, at::TensorOptions().device(device)),
                     at::zeros({n}, at::TensorOptions().dtype(at::kDouble).device(device))});
   }
   double tokens_seen = 0;
@@ -74,11 +79,12 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
       at::Tensor acts = out.hooks.at(hooks[l]).narrow(0, 0, chunk.count);                   // [b, T, d_mlp]
       if (bos) acts = acts.narrow(1, 1, L);
       if (!all_selected) acts = acts.index_select(2, selected);                               // [b, L, n]
+      const at::Tensor values = acts.permute({2, 0, 1}).to(at::kFloat);                       // [n, b, L]
       const at::Tensor fires = acts > 0;
       tops[l].positive += (any_special ? at::logical_and(fires, usable) : fires).sum(at::IntArrayRef{0, 1}).to(at::kDouble);
       if (any_special) acts = acts.masked_fill(at::logical_not(usable), -std::numeric_limits<double>::infinity());
       const auto [peak, where] = acts.max(1);                                                // [b, n]
-      merge(tops[l], peak.to(at::kFloat).t(), windows, where.t(), K);
+      merge(tops[l], peak.to(at::kFloat).t(), windows, where.t(), values, K);
     }
     tokens_seen += valid.sum().item<double>();
     done += chunk.count;
@@ -88,7 +94,8 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
   std::vector<NeuronCandidates> out;
   for (size_t l = 0; l < tops.size(); ++l) {
     const at::Tensor activation = tops[l].activation.cpu(), window = tops[l].window.cpu(), position = tops[l].position.cpu(),
-                     positive = tops[l].positive.cpu();
+                     positive = tops[l].positive.cpu(), values = tops[l].values.cpu().contiguous();
+    const float* value = values.data_ptr<float>();
     const auto a = activation.accessor<float, 2>();
     const auto w = window.accessor<int64_t, 2>();
     const auto p = position.accessor<int64_t, 2>();
@@ -101,6 +108,8 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
         c.activation.push_back(a[i][k]);
         c.window.push_back(w[i][k]);
         c.position.push_back(static_cast<int32_t>(p[i][k]));
+        const float* row = value + (i * K + k) * L;
+        c.values.insert(c.values.end(), row, row + L);
       }
       out.push_back(std::move(c));
     }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 
 #include "n2g/cli/progress.h"
@@ -26,8 +27,12 @@ ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup,
     return result;
   }
   auto start = Clock::now();
-  const int64_t first = setup.n_windows * context.rank / context.world_size;
-  const int64_t last = setup.n_windows * (context.rank + 1) / context.world_size;
+  // Slices start on a multiple of the scan batch, so that every window is scanned in the same
+  // batch whatever the number of ranks (a float32 product of one row depends on its batch).
+  const int64_t B = config.scan.batch_windows;
+  const int64_t batches = (setup.n_windows + B - 1) / B;
+  const int64_t first = std::min(setup.n_windows, B * (batches * context.rank / context.world_size));
+  const int64_t last = std::min(setup.n_windows, B * (batches * (context.rank + 1) / context.world_size));
   ScanOptions options;
   options.top_k = config.scan.top_k;
   options.batch_windows = config.scan.batch_windows;

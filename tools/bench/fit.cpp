@@ -1,13 +1,15 @@
-// Fit-stage throughput on the demo model (data/austen-gpt2, the largest real model here): the
-// batched-across-neurons wave against one neuron at a time and against one sequence at a time
-// (what a naive port runs), in the same run, with the share of time spent in forward passes.
-//   build/tools/bench/n2g_bench_fit [neurons=24] [threads=all]      (from the repository root)
+// Fit-stage cost on the demo model (data/austen-gpt2, the largest real model here), per neuron:
+// core-seconds and forward tokens by stage, for the sweep's path (float32, window activations
+// from the scan, one batched wave) against the slower paths it replaced, in the same run:
+// the window pass (every window run again), float64 (exact mode), one neuron at a time and one
+// sequence at a time (what a naive port runs), and with LM augmentation.
+//   build/tools/bench/n2g_bench_fit [neurons=32] [layer=1]      (from the repository root, one thread)
 #include <ATen/ATen.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
+#include <functional>
 
 #include "n2g/fit/fit_wave.h"
 #include "n2g/fit/split.h"
@@ -35,26 +37,55 @@ class OneSequenceAtATime : public ActivationOracle {
     for (const auto& r : requests) out.push_back(inner_.substitutes({r}, method, max_candidates, min_prob)[0]);
     return out;
   }
+  int64_t forward_tokens() const override { return inner_.forward_tokens(); }
 
  private:
   ModelOracle& inner_;
 };
 
-double seconds(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+struct Path {
+  FitCosts costs;
+  double seconds = 0;
+  size_t neurons = 0;
+  std::vector<NeuronFit> fits;
+};
+
+Path measure(size_t neurons, const std::function<std::vector<NeuronFit>(FitCosts&)>& run) {
+  Path path;
+  path.neurons = neurons;
+  const auto start = std::chrono::steady_clock::now();
+  path.fits = run(path.costs);
+  path.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return path;
+}
+
+void print(const char* name, const Path& p, const Path& reference) {
+  const double n = static_cast<double>(p.neurons);
+  std::printf("%-44s %8.1f %7.1fx %8.0f %8.0f %8.0f %8.0f\n", name, 1e3 * p.seconds / n,
+              (p.seconds / n) / (reference.seconds / reference.neurons), p.costs.windows.forward_tokens / n,
+              p.costs.prune.forward_tokens / n, p.costs.saliency.forward_tokens / n, p.costs.augment.forward_tokens / n);
+}
+
+// Neurons whose graph has the same node count in both paths.
+size_t same_graphs(const Path& a, const Path& b) {
+  size_t same = 0;
+  for (size_t t = 0; t < a.fits.size() && t < b.fits.size(); ++t)
+    same += a.fits[t].graph.counts().total == b.fits[t].graph.counts().total;
+  return same;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int neurons = argc > 1 ? std::atoi(argv[1]) : 24;
-  set_cpu_threads(argc > 2 ? std::atoi(argv[2]) : static_cast<int>(std::thread::hardware_concurrency()));
+  const int neurons = argc > 1 ? std::atoi(argv[1]) : 32;
+  const int layer = argc > 2 ? std::atoi(argv[2]) : 1;
+  set_cpu_threads(1);
   const std::string dir = "data/austen-gpt2";
   const TokenDataset data(dir + "/persuasion.h5");
   LoadOptions options;
-  options.dtype = "float64";  // as the sweep computes float32 models
   const Transformer model = Transformer::load(dir + "/model", options);
-  const int layer = 1;
+  options.dtype = "float64";
+  const Transformer exact_model = Transformer::load(dir + "/model", options);
   NeuronSelection selection;
   selection.layers = std::vector<int32_t>{layer};
   selection.indices = std::vector<int32_t>();
@@ -65,56 +96,79 @@ int main(int argc, char** argv) {
   scan.special = {50256};
   const auto candidates = scan_windows(model, data, 0, data.n_windows(), swept, scan, [](int64_t) {});
 
-  std::vector<NeuronTask> tasks;
+  std::vector<NeuronTask> scanned, unscanned;  // with the scan's window activations, and without
+  const int64_t L = data.window_len();
   for (const auto& c : candidates) {
     if (c.activation.empty() || c.activation[0] <= 0) continue;
-    NeuronTask task{static_cast<int32_t>(c.neuron), c.activation[0], {}, {}};
+    NeuronTask task{static_cast<int32_t>(c.neuron), c.activation[0], {}, {}, {}, {}};
     const auto split = split_examples(c.window.size(), 0.5, 0, layer, task.neuron);
     const auto tokens = data.read_windows(c.window);
-    for (size_t k = 0; k < c.window.size(); ++k)
-      (split[k] == kTrain ? task.train : task.test)
-          .emplace_back(tokens.begin() + k * data.window_len(), tokens.begin() + (k + 1) * data.window_len());
-    tasks.push_back(std::move(task));
+    for (size_t k = 0; k < c.window.size(); ++k) {
+      const bool train = split[k] == kTrain;
+      (train ? task.train : task.test).emplace_back(tokens.begin() + k * L, tokens.begin() + (k + 1) * L);
+      (train ? task.train_activations : task.test_activations).emplace_back(c.values.begin() + k * L, c.values.begin() + (k + 1) * L);
+    }
+    scanned.push_back(task);
+    task.train_activations.clear();
+    task.test_activations.clear();
+    unscanned.push_back(std::move(task));
   }
   const TokenTable table(data.vocab(), {50256});
-  const FitParams fit;
+  FitParams fit;
+  fit.augment.method = AugmentMethod::none;
+  FitParams lm = fit;
+  lm.augment.method = AugmentMethod::lm;
   const EvalParams eval;
-  std::printf("fit stage, %zu neurons of layer %d of the demo model, top-20 windows of 128 tokens\n", tasks.size(), layer);
+  const size_t n = scanned.size();
+  std::printf("fit stage, %zu neurons of layer %d of the demo model, top-20 windows of %lld tokens, one thread, "
+              "BLAS kernels %s\n", n, layer, static_cast<long long>(L), select_blas_kernels().c_str());
+  const auto oracle_for = [&](const Transformer& m) { return ModelOracle(m, layer, "mlp.hook_post", 50256, 16384); };
 
-  auto start = std::chrono::steady_clock::now();
-  ModelOracle batched(model, layer, "mlp.hook_post", 50256, 16384);
-  const auto wave = fit_wave(batched, table, fit, eval, 50256, tasks);
-  const double wave_seconds = seconds(start);
+  const Path sweep = measure(n, [&](FitCosts& costs) {
+    ModelOracle oracle = oracle_for(model);
+    return fit_wave(oracle, table, fit, eval, 50256, scanned, &costs);
+  });
+  const Path window_pass = measure(n, [&](FitCosts& costs) {
+    ModelOracle oracle = oracle_for(model);
+    return fit_wave(oracle, table, fit, eval, 50256, unscanned, &costs);
+  });
+  const Path exact = measure(n, [&](FitCosts& costs) {
+    ModelOracle oracle = oracle_for(exact_model);
+    return fit_wave(oracle, table, fit, eval, 50256, scanned, &costs);
+  });
+  const Path one_neuron = measure(n, [&](FitCosts& costs) {
+    std::vector<NeuronFit> fits;
+    for (const auto& task : scanned) {
+      ModelOracle oracle = oracle_for(model);
+      fits.push_back(fit_wave(oracle, table, fit, eval, 50256, {task}, &costs)[0]);
+    }
+    return fits;
+  });
+  const size_t naive_count = std::min<size_t>(n, 4);
+  const Path one_sequence = measure(naive_count, [&](FitCosts& costs) {
+    std::vector<NeuronFit> fits;
+    for (size_t t = 0; t < naive_count; ++t) {
+      ModelOracle inner = oracle_for(model);
+      OneSequenceAtATime naive(inner);
+      fits.push_back(fit_wave(naive, table, fit, eval, 50256, {unscanned[t]}, &costs)[0]);
+    }
+    return fits;
+  });
+  const Path augmented = measure(n, [&](FitCosts& costs) {
+    ModelOracle oracle = oracle_for(model);
+    return fit_wave(oracle, table, lm, eval, 50256, scanned, &costs);
+  });
 
-  start = std::chrono::steady_clock::now();
-  double per_neuron_forward = 0;
-  int64_t same = 0;
-  for (size_t t = 0; t < tasks.size(); ++t) {
-    ModelOracle single(model, layer, "mlp.hook_post", 50256, 16384);
-    const auto one = fit_wave(single, table, fit, eval, 50256, {tasks[t]});
-    per_neuron_forward += single.forward_seconds();
-    same += one[0].graph.counts().total == wave[t].graph.counts().total;
-  }
-  const double per_neuron_seconds = seconds(start);
-
-  const size_t naive_count = std::min<size_t>(tasks.size(), 3);
-  start = std::chrono::steady_clock::now();
-  for (size_t t = 0; t < naive_count; ++t) {
-    ModelOracle inner(model, layer, "mlp.hook_post", 50256, 16384);
-    OneSequenceAtATime naive(inner);
-    fit_wave(naive, table, fit, eval, 50256, {tasks[t]});
-  }
-  const double naive_per_neuron = seconds(start) / naive_count;
-
-  const double n = static_cast<double>(tasks.size());
-  std::printf("%-40s %10s %10s %12s\n", "path", "seconds", "neurons/s", "forward");
-  std::printf("%-40s %10.2f %10.2f %11.0f%%\n", "one wave, batched across neurons", wave_seconds, n / wave_seconds,
-              100 * batched.forward_seconds() / wave_seconds);
-  std::printf("%-40s %10.2f %10.2f %11.0f%%\n", "one neuron at a time", per_neuron_seconds, n / per_neuron_seconds,
-              100 * per_neuron_forward / per_neuron_seconds);
-  std::printf("%-40s %10.2f %10.2f %12s\n", "one sequence at a time (3 neurons)", naive_per_neuron * naive_count,
-              1 / naive_per_neuron, "-");
-  std::printf("batched vs one neuron at a time: %.1fx; vs one sequence at a time: %.1fx; same graph size for %lld of %zu neurons\n",
-              per_neuron_seconds / wave_seconds, naive_per_neuron * n / wave_seconds, static_cast<long long>(same), tasks.size());
+  std::printf("\n%-44s %8s %8s %8s %8s %8s %8s\n", "path (augmentation off unless said)", "ms/nrn", "vs sweep",
+              "windows", "prune", "saliency", "augment");
+  std::printf("%-44s %8s %8s %35s\n", "", "core", "", "forward tokens per neuron");
+  print("sweep: float32, scan activations, one wave", sweep, sweep);
+  print("window pass instead of scan activations", window_pass, sweep);
+  print("float64 (run.reproducible: exact)", exact, sweep);
+  print("one neuron at a time", one_neuron, sweep);
+  print("one sequence at a time (4 neurons)", one_sequence, sweep);
+  print("sweep path with LM augmentation", augmented, sweep);
+  std::printf("\nsame graph size as the sweep path: window pass %zu, float64 %zu, one neuron at a time %zu of %zu\n",
+              same_graphs(sweep, window_pass), same_graphs(sweep, exact), same_graphs(sweep, one_neuron), n);
   return 0;
 }

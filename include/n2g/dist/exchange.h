@@ -16,6 +16,7 @@ struct NeuronCandidates {
   std::vector<float> activation;   // the window's max activation
   std::vector<int64_t> window;
   std::vector<int32_t> position;   // argmax position within the window
+  std::vector<float> values;       // [windows, window_len]: the neuron's activation at every position of each window
   double positive = 0;             // scanned tokens with activation > 0
   double tokens = 0;               // scanned tokens
 };

@@ -27,10 +27,15 @@ std::vector<int32_t> important_positions(const std::vector<int32_t>& tokens, con
 std::vector<int32_t> filter_substitutes(const std::vector<int32_t>& candidates, int32_t original,
                                         const TokenTable& table, int max_substitutes);
 
-// For each input, the kept augmented prompts (same length as the prompt). One substitutes call
-// and one activations call for the whole wave.
-std::vector<std::vector<std::vector<int32_t>>> augment(ActivationOracle& oracle, const TokenTable& table,
-                                                       const AugmentParams& params,
-                                                       const std::vector<AugmentInput>& inputs);
+// A kept augmentation: the prompt with substitutes, and the neuron's activations on it.
+struct Augmented {
+  std::vector<int32_t> tokens;     // [L], same length as the prompt
+  std::vector<float> activations;  // [L]
+};
+
+// For each input, the kept augmented prompts. One substitutes call and one activations call for
+// the whole wave.
+std::vector<std::vector<Augmented>> augment(ActivationOracle& oracle, const TokenTable& table,
+                                            const AugmentParams& params, const std::vector<AugmentInput>& inputs);
 
 }  // namespace n2g

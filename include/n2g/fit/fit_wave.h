@@ -19,6 +19,9 @@ struct NeuronTask {
   float a_max;     // largest activation of the scan, > 0
   std::vector<std::vector<int32_t>> train;  // train windows, no BOS
   std::vector<std::vector<int32_t>> test;   // test windows, no BOS
+  // The neuron's activations on each train / test window ([windows][window_len]) as the scan
+  // computed them; left empty, fit_wave runs the windows through the oracle first.
+  std::vector<std::vector<float>> train_activations, test_activations;
 };
 
 struct NeuronFit {
@@ -32,7 +35,24 @@ struct NeuronFit {
   int64_t augmented = 0;        // kept augmentations
 };
 
+// What one stage of the fit cost: tokens run through the model and wall seconds.
+struct StageCost {
+  int64_t forward_tokens = 0;
+  double seconds = 0;
+};
+
+// The cost of each stage, summed over waves: windows (the window pass, only for tasks without
+// activations), prune, saliency (of the pruned prompts), augment (substitutes, their activations
+// and their saliency) and evaluate (lines, graphs, baselines, scores; no forward).
+struct FitCosts {
+  StageCost windows, prune, saliency, augment, evaluate;
+  FitCosts& operator+=(const FitCosts& other);
+  StageCost total() const;
+};
+
+// Adds the wave's costs to `costs` when given.
 std::vector<NeuronFit> fit_wave(ActivationOracle& oracle, const TokenTable& table, const FitParams& fit,
-                                const EvalParams& eval, int32_t mask_token, const std::vector<NeuronTask>& tasks);
+                                const EvalParams& eval, int32_t mask_token, const std::vector<NeuronTask>& tasks,
+                                FitCosts* costs = nullptr);
 
 }  // namespace n2g

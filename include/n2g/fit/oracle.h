@@ -34,6 +34,10 @@ class ActivationOracle {
   virtual std::vector<std::vector<int32_t>> substitutes(const std::vector<SubstituteRequest>& requests,
                                                         AugmentMethod method, int max_candidates,
                                                         double min_prob) = 0;
+
+  // Tokens run through the model so far (BOS included, each distinct sequence once): the cost the
+  // fit stage reports per stage.
+  virtual int64_t forward_tokens() const = 0;
 };
 
 }  // namespace n2g

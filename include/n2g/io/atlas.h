@@ -56,7 +56,17 @@ struct AtlasHeader {
 struct RunTimings {
   double scan_seconds = 0, exchange_seconds = 0, fit_seconds = 0, write_seconds = 0;
   double tokens_per_second = 0, neurons_per_second = 0;
+  // The fit stage's cost per swept neuron: core-seconds (seconds x ranks x threads / neurons) and
+  // forward tokens, in all and by stage (windows, prune, saliency, augment; evaluate runs no forward).
+  double threads = 0;  // CPU threads per rank
+  double fit_core_seconds_per_neuron = 0;
+  double windows_core_seconds_per_neuron = 0, prune_core_seconds_per_neuron = 0,
+         saliency_core_seconds_per_neuron = 0, augment_core_seconds_per_neuron = 0,
+         evaluate_core_seconds_per_neuron = 0;
+  double windows_forward_tokens_per_neuron = 0, prune_forward_tokens_per_neuron = 0,
+         saliency_forward_tokens_per_neuron = 0, augment_forward_tokens_per_neuron = 0;
   std::string device, dtype;
+  std::string reproducible;  // fast | exact
   std::vector<std::vector<double>> rank_seconds;
 };
 

@@ -60,6 +60,15 @@ class Transformer {
   // attention is causal, so padding never reaches the real positions before it.
   ForwardOutput forward(const at::Tensor& tokens, const std::vector<std::string>& hooks, Logits logits = Logits::none) const;
 
+  // True where one MLP neuron can be computed without the rest of its layer (gelu/relu MLPs; SoLU's
+  // softmax and LayerNorm need the whole row).
+  bool computes_columns_alone() const;
+  // The forward of one hook computing only `columns` ([n] int64 on device()) of its layer's MLP:
+  // hooks[hook] is [batch, seq, n], and the hook's layer skips every other neuron and its output
+  // projection. An undefined `columns` computes every neuron (same as forward).
+  ForwardOutput forward_columns(const at::Tensor& tokens, const std::vector<std::string>& hooks, const at::Tensor& columns,
+                                Logits logits = Logits::none) const;
+
  private:
   struct Impl;
   explicit Transformer(std::unique_ptr<Impl> impl);

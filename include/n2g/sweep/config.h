@@ -41,6 +41,10 @@ struct RunConfig {
   int64_t batch_tokens = 16384;
   int threads = 0;              // 0 = automatic
   bool progress = true;
+  // fast: compute in model.dtype (top-K windows and nearly every graph the same for any number of
+  // ranks); exact: float32 models compute in float64 on CPUs, so any number of ranks gives a
+  // bit-identical atlas (about 2x the CPU cost; refused on CUDA devices and for 16-bit dtypes).
+  std::string reproducible = "fast";
 };
 
 struct SweepConfig {

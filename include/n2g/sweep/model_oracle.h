@@ -1,6 +1,7 @@
 // The activation oracle of the fit stage backed by the transformer: deduplicates the wave's
 // sequences, groups them by length (no padding), runs them in batches of about `batch_tokens`
-// tokens to the wave's layer only, and reads each sequence's neuron on the device.
+// tokens to the wave's layer only, computing in that layer only the neurons the batch asks for
+// (gelu/relu MLPs), and reads each sequence's neuron on the device.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -24,7 +25,8 @@ class ModelOracle : public ActivationOracle {
                                                 int max_candidates, double min_prob) override;
 
   double forward_seconds() const { return forward_seconds_; }  // time spent in model forwards
-  int64_t forward_tokens() const { return forward_tokens_; }
+  int64_t forward_tokens() const override { return forward_tokens_; }
+  int64_t forward_calls() const { return forward_calls_; }  // batches run for activations()
 
  private:
   // Groups of row indices with equal-length sequences, each group at most about batch_tokens.
@@ -41,6 +43,7 @@ class ModelOracle : public ActivationOracle {
   at::Tensor normalized_embedding_;  // [V, D], made on first use
   double forward_seconds_ = 0;
   int64_t forward_tokens_ = 0;
+  int64_t forward_calls_ = 0;
 };
 
 }  // namespace n2g

@@ -10,6 +10,7 @@
 
 #include "n2g/dist/exchange.h"
 #include "n2g/dist/rank_context.h"
+#include "n2g/fit/fit_wave.h"
 #include "n2g/io/atlas.h"
 #include "n2g/model/transformer.h"
 #include "n2g/sweep/config.h"
@@ -34,6 +35,7 @@ ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup,
 struct FitResult {
   std::vector<std::pair<int64_t, AtlasRow>> rows;  // (sweep index, row) of every owned neuron
   double seconds = 0, forward_seconds = 0;
+  FitCosts costs;  // of the waves fitted in this run (not those resumed)
   int64_t fitted = 0;
 };
 

@@ -86,8 +86,9 @@ TEST(FitWave, BatchesAcrossNeuronsAndIsolatesFailures) {
   NeuronTask broken = darcy;
   broken.neuron = 2;
   const auto fits = fit_wave(oracle, test_table(), FitParams{}, EvalParams{}, EOT, {bingley_task(), broken, darcy});
-  // One call per stage for the whole wave: windows, prune, saliency, variants, variant saliency.
-  EXPECT_EQ(oracle.activation_calls, 5);
+  // One call per stage for the whole wave: windows, 2 prune rounds, saliency (prompts, masked
+  // variants), augmentations, their masked variants.
+  EXPECT_EQ(oracle.activation_calls, 7);
   EXPECT_EQ(oracle.substitute_calls, 1);
   EXPECT_FALSE(fits[0].failed);
   EXPECT_TRUE(fits[1].failed);
@@ -98,6 +99,30 @@ TEST(FitWave, BatchesAcrossNeuronsAndIsolatesFailures) {
   EXPECT_EQ(fits[2].scores.counts.false_positive, 0);
   EXPECT_EQ(fits[2].scores.nonfiring_count, 1);  // "of"; the end-of-text position does not count
   EXPECT_EQ(fits[2].graph.predict({OF, DARCY}, [](int32_t t) { return t == EOT; })[1], 1.0f);
+}
+
+TEST(FitWave, ScanActivationsReplaceTheWindowPassWithTheSameResult) {
+  RuleOracle with_pass, with_scan;
+  NeuronTask task = bingley_task();
+  FitCosts pass_costs, scan_costs;
+  const auto passed = fit_wave(with_pass, test_table(), FitParams{}, EvalParams{}, EOT, {task}, &pass_costs);
+  for (const auto& window : task.train) task.train_activations.push_back(with_pass.activations({{0, window}})[0]);
+  for (const auto& window : task.test) task.test_activations.push_back(with_pass.activations({{0, window}})[0]);
+  const auto scanned = fit_wave(with_scan, test_table(), FitParams{}, EvalParams{}, EOT, {task}, &scan_costs);
+  // The window pass ran the 3 windows of 8 tokens; with the scan's activations no window runs.
+  EXPECT_EQ(pass_costs.windows.forward_tokens, 24);
+  EXPECT_EQ(scan_costs.windows.forward_tokens, 0);
+  for (const auto& sequence : with_scan.sequences_seen) EXPECT_NE(sequence, task.test[0]);
+  // Every later stage ran the same sequences, and the results are the same.
+  EXPECT_EQ(scan_costs.prune.forward_tokens, pass_costs.prune.forward_tokens);
+  EXPECT_EQ(scan_costs.saliency.forward_tokens, pass_costs.saliency.forward_tokens);
+  EXPECT_GT(scan_costs.saliency.forward_tokens, 0);
+  EXPECT_EQ(scan_costs.augment.forward_tokens, pass_costs.augment.forward_tokens);
+  EXPECT_EQ(scan_costs.total().forward_tokens, with_scan.tokens_run);
+  EXPECT_EQ(scanned[0].graph.counts().total, 10);
+  EXPECT_EQ(scanned[0].graph.counts().total, passed[0].graph.counts().total);
+  EXPECT_EQ(scanned[0].scores.counts.true_positive, passed[0].scores.counts.true_positive);
+  EXPECT_EQ(scanned[0].token_baseline.firing.f1, passed[0].token_baseline.firing.f1);
 }
 
 TEST(FitWave, TruncatesTestWindowsToMaxTokens) {

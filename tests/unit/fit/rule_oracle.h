@@ -35,6 +35,7 @@ class RuleOracle : public ActivationOracle {
     std::vector<std::vector<float>> out;
     for (const auto& sequence : batch) {
       sequences_seen.push_back(sequence.tokens);
+      tokens_run += static_cast<int64_t>(sequence.tokens.size());
       const auto& x = sequence.tokens;
       std::vector<float> a(x.size(), 0.0f);
       for (size_t j = 0; j < x.size(); ++j) {
@@ -70,7 +71,10 @@ class RuleOracle : public ActivationOracle {
     return out;
   }
 
+  int64_t forward_tokens() const override { return tokens_run; }
+
   int activation_calls = 0;
+  int64_t tokens_run = 0;
   int substitute_calls = 0;
   AugmentMethod last_method = AugmentMethod::none;
   std::vector<std::vector<int32_t>> sequences_seen;

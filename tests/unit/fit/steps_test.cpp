@@ -28,15 +28,15 @@ TEST(Prune, FindsShortestContextAndAppendsSentenceEnd) {
   EXPECT_EQ(prompts[0].tokens, (std::vector<int32_t>{MR, OF, BINGLEY, AND, DOT}));
   EXPECT_EQ(prompts[0].pivot, 2);
   EXPECT_FLOAT_EQ(prompts[0].scale, 1.0f);
-  EXPECT_EQ(oracle.activation_calls, 1);  // every candidate in one call
-  EXPECT_EQ(oracle.sequences_seen.size(), 4u);  // n = 0, 1, 2, 3 (3 = the whole prefix)
+  EXPECT_EQ(oracle.activation_calls, 2);          // rounds of 2, then 4 candidates per pivot
+  EXPECT_EQ(oracle.sequences_seen.size(), 4u);  // n = 0, 1; then 2, 3 (3 = the whole prefix)
 }
 
 TEST(Prune, LongContextIsFoundInALaterRound) {
   RuleOracle oracle;
   const TokenTable table = test_table();
-  // " the" 12 tokens before Darcy: candidates n = 0..7 (round 1, plus the longest) fail, n = 12
-  // qualifies in round 2.
+  // " the" 12 tokens before Darcy: candidates n = 0..1 (round 1) and n = 2..5 (round 2) fail,
+  // n = 12 qualifies in round 3 (n = 6..12).
   std::vector<int32_t> window{THE, OF, AND, TO, IN, OF, AND, TO, IN, OF, AND, TO, DARCY, SAID};
   std::vector<float> acts(window.size(), 0.0f);
   acts[12] = 1.0f;
@@ -45,8 +45,8 @@ TEST(Prune, LongContextIsFoundInALaterRound) {
   EXPECT_EQ(prompts[0].tokens.front(), THE);
   EXPECT_EQ(prompts[0].pivot, 12);
   EXPECT_EQ(prompts[0].tokens.size(), 14u);  // 13 up to the pivot, then " said"
-  EXPECT_EQ(oracle.activation_calls, 2);
-  EXPECT_EQ(oracle.sequences_seen.size(), 8u + 1u + 5u);  // round 1 with the longest, round 2: n = 8..12
+  EXPECT_EQ(oracle.activation_calls, 3);
+  EXPECT_EQ(oracle.sequences_seen.size(), 2u + 4u + 7u);
 }
 
 TEST(Prune, FallsBackToLongestCandidateAndScales) {
@@ -89,9 +89,28 @@ TEST(Saliency, ImportanceMatrixByMasking) {
       if (k == 2 && j == 2) expected = 1.0f;
       EXPECT_NEAR(s.importance[k][j], expected, 1e-6) << "I[" << k << "][" << j << "]";
     }
-  EXPECT_EQ(oracle.activation_calls, 1);
+  EXPECT_EQ(oracle.activation_calls, 2);  // the prompts, then every masked variant
   EXPECT_EQ(oracle.sequences_seen.size(), 6u);
   EXPECT_EQ(oracle.sequences_seen[1], (std::vector<int32_t>{EOT, OF, BINGLEY, AND, DOT}));
+}
+
+TEST(Saliency, ColumnsUpToTheLastAskedForFromShorterVariants) {
+  RuleOracle oracle;
+  const NeuronSequence prompt{0, {MR, OF, BINGLEY, AND, DOT}};
+  const NeuronSequence quiet{0, {OF, AND}};
+  const auto result = saliency_columns(oracle, EOT, {prompt, quiet}, {{0, 0, 1.0f, 0, 0}, {0, 0}}, {2, -1});
+  // Only the variants k = 0..2 run, each cut after column 2; the quiet prompt runs nothing.
+  EXPECT_EQ(oracle.activation_calls, 1);
+  ASSERT_EQ(oracle.sequences_seen.size(), 3u);
+  EXPECT_EQ(oracle.sequences_seen[0], (std::vector<int32_t>{EOT, OF, BINGLEY}));
+  EXPECT_EQ(oracle.sequences_seen[2], (std::vector<int32_t>{MR, OF, EOT}));
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_EQ(result[0].activations, (std::vector<float>{0, 0, 1.0f, 0, 0}));
+  // The same columns as the whole matrix: I[0][2] = 0.9, I[2][2] = 1, and 0 elsewhere.
+  EXPECT_NEAR(result[0].importance[0][2], 0.9f, 1e-6);
+  EXPECT_NEAR(result[0].importance[2][2], 1.0f, 1e-6);
+  EXPECT_EQ(result[0].importance[1][2], 0.0f);
+  EXPECT_EQ(result[1].importance, (std::vector<std::vector<float>>(2, std::vector<float>(2, 0.0f))));
 }
 
 TEST(Augment, ReplacesImportantTokensAndKeepsActivatingVariants) {
@@ -105,7 +124,9 @@ TEST(Augment, ReplacesImportantTokensAndKeepsActivatingVariants) {
   // Mr: " mr" (same normalised text) and "." (no letter) are skipped; " said" gives 0.1 (dropped),
   // " Mrs" gives 1.0 (kept). Bingley: " Jane" gives 0 (dropped), "," has no letter.
   ASSERT_EQ(kept.size(), 1u);
-  EXPECT_EQ(kept[0], (std::vector<std::vector<int32_t>>{{MRS, OF, BINGLEY, AND, DOT}}));
+  ASSERT_EQ(kept[0].size(), 1u);
+  EXPECT_EQ(kept[0][0].tokens, (std::vector<int32_t>{MRS, OF, BINGLEY, AND, DOT}));
+  EXPECT_EQ(kept[0][0].activations, (std::vector<float>{0, 0, 1.0f, 0, 0}));  // the variant's own, for its saliency
   ASSERT_EQ(oracle.requested.size(), 2u);
   EXPECT_EQ(oracle.requested[0].prefix, std::vector<int32_t>{});
   EXPECT_EQ(oracle.requested[0].original, MR);

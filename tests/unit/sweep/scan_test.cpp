@@ -47,6 +47,7 @@ TEST(Scan, MatchesEachWindowRunAlone) {
   for (size_t i = 0; i < 3; ++i) {
     const int32_t neuron = neurons.indices()[i];
     std::vector<std::tuple<float, int64_t, int32_t>> expected;  // (max, window, position)
+    std::vector<std::vector<float>> values;                     // [window][position]
     double positive = 0;
     for (int64_t w = 0; w < windows; ++w) {
       const auto tokens = data.read_range(w, 1);
@@ -56,6 +57,8 @@ TEST(Scan, MatchesEachWindowRunAlone) {
                                   .hooks.at("blocks.1.mlp.hook_post")[0].select(1, neuron);
       float best = -INFINITY;
       int32_t where = -1;
+      values.emplace_back();
+      for (int64_t j = 0; j < length; ++j) values.back().push_back(acts[j + 1].item<float>());
       for (int64_t j = 0; j < length; ++j) {
         if (tokens[j] == 510) continue;
         const float a = acts[j + 1].item<float>();
@@ -74,6 +77,10 @@ TEST(Scan, MatchesEachWindowRunAlone) {
       EXPECT_EQ(c.window[k], std::get<1>(expected[k]));
       EXPECT_EQ(c.position[k], std::get<2>(expected[k]));
       EXPECT_NEAR(c.activation[k], std::get<0>(expected[k]), 1e-5);
+      // The neuron's activations over the whole window (the end-of-text position included) travel
+      // with the candidate, so that the fit stage never runs the window again.
+      for (int64_t j = 0; j < length; ++j)
+        EXPECT_NEAR(c.values.at(k * length + j), values[std::get<1>(expected[k])][j], 1e-5) << "window " << k << " position " << j;
     }
     EXPECT_EQ(c.positive, positive);
     EXPECT_EQ(c.tokens, windows * length - 1);
@@ -81,11 +88,13 @@ TEST(Scan, MatchesEachWindowRunAlone) {
 }
 
 TEST(Exchange, MergeKeepsBestKWithTiesByLowerWindow) {
-  NeuronCandidates a{4, {0.9f, 0.5f, 0.5f}, {10, 3, 30}, {1, 2, 3}, 5, 100};
-  NeuronCandidates b{4, {0.7f, 0.5f}, {8, 1}, {4, 5}, 2, 50};
+  // Windows of 2 tokens: each window's activation vector is (window, -window).
+  NeuronCandidates a{4, {0.9f, 0.5f, 0.5f}, {10, 3, 30}, {1, 2, 3}, {10, -10, 3, -3, 30, -30}, 5, 100};
+  NeuronCandidates b{4, {0.7f, 0.5f}, {8, 1}, {4, 5}, {8, -8, 1, -1}, 2, 50};
   const NeuronCandidates m = merge_candidates(a, b, 4);
   EXPECT_EQ(m.window, (std::vector<int64_t>{10, 8, 1, 3}));
   EXPECT_EQ(m.position, (std::vector<int32_t>{1, 4, 5, 2}));
+  EXPECT_EQ(m.values, (std::vector<float>{10, -10, 8, -8, 1, -1, 3, -3}));
   EXPECT_EQ(m.positive, 7);
   EXPECT_EQ(m.tokens, 150);
 }
