@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include "golden.h"
+#include "n2g/errors.h"
 #include "n2g/model/transformer.h"
 
 namespace n2g {
@@ -87,6 +88,22 @@ TEST_P(FixtureModel, GatherReadsOneNeuronPerSequence) {
   ASSERT_EQ(picked.sizes(), at::IntArrayRef({3, 17}));
   for (int64_t b = 0; b < 3; ++b)
     EXPECT_TRUE(at::equal(picked[b], acts[b].select(1, neurons[b].item<int64_t>())));
+}
+
+TEST_P(FixtureModel, ColumnsAloneMatchTheGoldensOrAreRefused) {
+  const Transformer model = Transformer::load(dir());
+  const at::Tensor tokens = read_golden(golden(), "tokens").to(at::kLong);
+  const at::Tensor columns = at::tensor({255, 5, 17}, at::kLong);
+  for (const std::string kind : {"mlp.hook_pre", "mlp.hook_post"}) {
+    const std::string hook = "blocks.1." + kind;
+    if (!model.computes_columns_alone()) {  // SoLU: the softmax and LayerNorm need the whole row
+      EXPECT_THROW(model.forward_columns(tokens, {hook}, columns), ModelError);
+      continue;
+    }
+    const at::Tensor some = model.forward_columns(tokens, {hook}, columns).hooks.at(hook);  // [batch, seq, 3]
+    ASSERT_EQ(some.size(2), 3);
+    expect_close(some, read_golden(golden(), hook).index_select(2, columns), GetParam() + " " + hook + " columns");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureModel,

@@ -64,6 +64,15 @@ TEST(Config, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(c.run.batch_tokens, 16384);
   EXPECT_EQ(c.run.threads, 0);
   EXPECT_TRUE(c.run.progress);
+  EXPECT_EQ(c.run.reproducible, "fast");
+}
+
+TEST(Config, ReproducibleModeIsReadAndDecidesResults) {
+  const SweepConfig exact = parse_sweep_config(
+      "model: {path: m}\ndataset: {path: d}\nrun: {output: o, reproducible: exact}\n", "sweep.yaml");
+  EXPECT_EQ(exact.run.reproducible, "exact");
+  // The resolved YAML (stored in the atlas, compared on resume) carries the mode.
+  EXPECT_NE(exact.resolved_yaml().find("reproducible: exact"), std::string::npos);
 }
 
 TEST(Config, ReadsEveryKindOfValue) {
@@ -119,6 +128,10 @@ TEST(Config, BadInputNamesFileKeyLineAndExpectation) {
       {"model:\n  path: m\n  dtype: float64\ndataset: {path: d}\nrun: {output: o}\n",
        {"sweep.yaml:3:", "model.dtype", "float32 | bfloat16 | float16", "float64"}},
       {"model:\n  path: m\n  device: tpu\ndataset: {path: d}\nrun: {output: o}\n", {"model.device", "tpu"}},
+      {"model: {path: m}\ndataset: {path: d}\nrun: {output: o, reproducible: always}\n",
+       {"sweep.yaml:3:", "run.reproducible", "fast | exact", "always"}},
+      {"model: {path: m, dtype: bfloat16}\ndataset: {path: d}\nrun: {output: o, reproducible: exact}\n",
+       {"sweep.yaml:3:", "run.reproducible", "exact needs model.dtype float32", "bfloat16"}},
       {"model:\n  path: m\n  hook: mlp.hook_out\ndataset: {path: d}\nrun: {output: o}\n", {"model.hook", "mlp.hook_out"}},
       {"model:\n  path: m\n  prepend_bos: maybe\ndataset: {path: d}\nrun: {output: o}\n",
        {"model.prepend_bos", "true or false", "maybe"}},
