@@ -12,6 +12,7 @@
 #include "n2g/errors.h"
 #include "n2g/model/safetensors.h"
 #include "n2g/model/weights.h"
+#include "short_attention.h"
 
 namespace n2g {
 namespace {
@@ -61,6 +62,11 @@ struct BlockImpl : torch::nn::Module {
     if (spec_.rotary_dims > 0) {
       q = apply_rotary(q, cos, sin, spec_.rotary_dims);
       k = apply_rotary(k, cos, sin, spec_.rotary_dims);
+    }
+    if (x.device().is_cpu() && T <= kShortAttentionMax) {
+      const at::Tensor z = short_causal_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
+                                                  1.0 / std::sqrt(static_cast<double>(dh)));
+      return at::addmm(b_o, z.view({B * T, H * dh}), w_o).view({B, T, -1});
     }
     const at::Tensor scores = at::matmul(q, k.transpose(-1, -2)).mul_(1.0 / std::sqrt(static_cast<double>(dh)));
     const at::Tensor pattern = at::softmax(scores.masked_fill_(mask, -INFINITY), -1);
