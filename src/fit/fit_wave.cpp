@@ -169,9 +169,10 @@ int32_t last_activating(const std::vector<int32_t>& tokens, const std::vector<fl
   return -1;
 }
 
-// Stage 2: saliency of the pruned prompts. Augmentation reads the pivot's column, lines the
-// activating columns; with augmentation on, the augmented samples' lines also read the prompt's
-// columns at their own activating positions, so every column is computed.
+// Stage 2: saliency of the pruned prompts. Augmentation reads the pivot's column (I[pivot][pivot]
+// included), lines the activating columns above the diagonal; with augmentation on, the augmented
+// samples' lines also read the prompt's columns at their own activating positions, so every
+// column is computed.
 std::vector<Saliency> prompt_saliency(ActivationOracle& oracle, const TokenTable& table, const FitParams& fit,
                                       int32_t mask_token, const std::vector<Prompt>& prompts, Wave& wave) {
   std::vector<NeuronSequence> sequences;
@@ -186,7 +187,7 @@ std::vector<Saliency> prompt_saliency(ActivationOracle& oracle, const TokenTable
                                      : std::max(prompts[p].pruned.pivot, last_activating(tokens, activations[p], prompts[p].factor,
                                                                                          table, fit.graph)));
   }
-  return saliency_columns(oracle, mask_token, sequences, std::move(activations), last_column);
+  return saliency_columns(oracle, mask_token, sequences, std::move(activations), last_column, augmenting);
 }
 
 // Stage 3: augmentations of every prompt and their saliency (their own activating columns).
@@ -210,7 +211,7 @@ AugmentedSamples augment_wave(ActivationOracle& oracle, const TokenTable& table,
       sequences.push_back({prompts[p].sequence.neuron, augmented.tokens});
       activations.push_back(augmented.activations);
     }
-  samples.saliency = saliency_columns(oracle, mask_token, sequences, std::move(activations), last_column);
+  samples.saliency = saliency_columns(oracle, mask_token, sequences, std::move(activations), last_column, false);
   return samples;
 }
 

@@ -8,16 +8,17 @@ std::vector<Saliency> saliency(ActivationOracle& oracle, int32_t mask_token,
                                const std::vector<NeuronSequence>& prompts) {
   std::vector<int32_t> last_column;
   for (const auto& prompt : prompts) last_column.push_back(static_cast<int32_t>(prompt.tokens.size()) - 1);
-  return saliency_columns(oracle, mask_token, prompts, oracle.activations(prompts), last_column);
+  return saliency_columns(oracle, mask_token, prompts, oracle.activations(prompts), last_column, true);
 }
 
 std::vector<Saliency> saliency_columns(ActivationOracle& oracle, int32_t mask_token,
                                        const std::vector<NeuronSequence>& prompts,
                                        std::vector<std::vector<float>> activations,
-                                       const std::vector<int32_t>& last_column) {
+                                       const std::vector<int32_t>& last_column, bool diagonal) {
+  const auto last_masked = [&](size_t p) { return diagonal ? last_column[p] : last_column[p] - 1; };
   std::vector<NeuronSequence> batch;
   for (size_t p = 0; p < prompts.size(); ++p)
-    for (int32_t k = 0; k <= last_column[p]; ++k) {
+    for (int32_t k = 0; k <= last_masked(p); ++k) {
       NeuronSequence variant{prompts[p].neuron, {prompts[p].tokens.begin(), prompts[p].tokens.begin() + last_column[p] + 1}};
       variant.tokens[k] = mask_token;
       batch.push_back(std::move(variant));
@@ -31,7 +32,7 @@ std::vector<Saliency> saliency_columns(ActivationOracle& oracle, int32_t mask_to
     Saliency& out = result[p];
     out.activations = std::move(activations[p]);
     out.importance.assign(length, std::vector<float>(length, 0.0f));
-    for (int32_t k = 0; k <= last_column[p]; ++k, ++row)
+    for (int32_t k = 0; k <= last_masked(p); ++k, ++row)
       for (int32_t j = k; j <= last_column[p]; ++j)
         if (out.activations[j] != 0.0f) out.importance[k][j] = 1.0f - masked[row][j] / out.activations[j];
   }

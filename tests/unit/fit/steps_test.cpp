@@ -98,7 +98,7 @@ TEST(Saliency, ColumnsUpToTheLastAskedForFromShorterVariants) {
   RuleOracle oracle;
   const NeuronSequence prompt{0, {MR, OF, BINGLEY, AND, DOT}};
   const NeuronSequence quiet{0, {OF, AND}};
-  const auto result = saliency_columns(oracle, EOT, {prompt, quiet}, {{0, 0, 1.0f, 0, 0}, {0, 0}}, {2, -1});
+  const auto result = saliency_columns(oracle, EOT, {prompt, quiet}, {{0, 0, 1.0f, 0, 0}, {0, 0}}, {2, -1}, true);
   // Only the variants k = 0..2 run, each cut after column 2; the quiet prompt runs nothing.
   EXPECT_EQ(oracle.activation_calls, 1);
   ASSERT_EQ(oracle.sequences_seen.size(), 3u);
@@ -111,6 +111,13 @@ TEST(Saliency, ColumnsUpToTheLastAskedForFromShorterVariants) {
   EXPECT_NEAR(result[0].importance[2][2], 1.0f, 1e-6);
   EXPECT_EQ(result[0].importance[1][2], 0.0f);
   EXPECT_EQ(result[1].importance, (std::vector<std::vector<float>>(2, std::vector<float>(2, 0.0f))));
+
+  // Without the diagonal, masking Bingley itself (k = 2) does not run and I[2][2] stays 0.
+  RuleOracle lines_only;
+  const auto above = saliency_columns(lines_only, EOT, {prompt}, {{0, 0, 1.0f, 0, 0}}, {2}, false);
+  EXPECT_EQ(lines_only.sequences_seen.size(), 2u);
+  EXPECT_NEAR(above[0].importance[0][2], 0.9f, 1e-6);
+  EXPECT_EQ(above[0].importance[2][2], 0.0f);
 }
 
 TEST(Augment, ReplacesImportantTokensAndKeepsActivatingVariants) {
