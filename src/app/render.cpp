@@ -78,7 +78,7 @@ ExampleShader::ExampleShader(const AtlasReader& atlas) : state_(std::make_unique
   const TransformerSpec spec = read_spec(config.model.path);
   LoadOptions options;
   options.unembed = false;
-  options.dtype = config.model.dtype;  // shading needs no rank invariance: float32 is enough
+  options.dtype = config.model.dtype;  // on the CPU: auto is float32; shading needs no rank invariance
   state_->model.emplace(Transformer::load(config.model.path, options));
   state_->bos = choose_bos(spec, *state_->dataset, spec.eos_token_id, config.model.prepend_bos);
   state_->hook = config.model.hook;

@@ -145,12 +145,23 @@ at::Device resolve_device(const std::string& name) {
   throw ModelError("unknown device '" + name + "' (auto, cpu, cuda, cuda:N)");
 }
 
-at::ScalarType resolve_dtype(const std::string& name) {
+at::ScalarType resolve_dtype(const std::string& name, at::Device device) {
+  if (name == "auto") return device.is_cuda() ? at::kBFloat16 : at::kFloat;
   if (name == "float32") return at::kFloat;
   if (name == "float64") return at::kDouble;
   if (name == "bfloat16") return at::kBFloat16;
   if (name == "float16") return at::kHalf;
-  throw ModelError("unknown dtype '" + name + "' (float32, bfloat16, float16, float64)");
+  throw ModelError("unknown dtype '" + name + "' (auto, float32, bfloat16, float16, float64)");
+}
+
+std::string dtype_name(at::ScalarType dtype) {
+  switch (dtype) {
+    case at::kFloat: return "float32";
+    case at::kDouble: return "float64";
+    case at::kBFloat16: return "bfloat16";
+    case at::kHalf: return "float16";
+    default: return c10::toString(dtype);
+  }
 }
 
 Transformer::Transformer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -169,7 +180,7 @@ Transformer Transformer::create(const TransformerSpec& spec, ModelWeights weight
   auto impl = std::make_unique<Impl>();
   impl->spec = spec;
   impl->device = resolve_device(options.device);
-  impl->dtype = resolve_dtype(options.dtype);
+  impl->dtype = resolve_dtype(options.dtype, impl->device);
   const auto place = [&](const at::Tensor& t) { return t.defined() ? t.to(impl->device, impl->dtype) : t; };
   impl->warnings = std::move(weights.warnings);
   impl->w_e = place(weights.w_e);

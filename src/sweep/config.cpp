@@ -199,7 +199,7 @@ std::string augment_method_name(AugmentMethod method) {
 void read_model(Section s, ModelConfig& m) {
   s.read("path", m.path, true);
   s.read_choice("hook", m.hook, {"mlp.hook_pre", "mlp.hook_mid", "mlp.hook_post"});
-  s.read_choice("dtype", m.dtype, {"float32", "bfloat16", "float16"});
+  s.read_choice("dtype", m.dtype, {"auto", "float32", "bfloat16", "float16"});
   s.read_choice("device", m.device, {"auto", "cpu", "cuda"});
   s.read("prepend_bos", m.prepend_bos);
   s.reject_unknown();
@@ -301,9 +301,9 @@ SweepConfig parse_sweep_config(const std::string& yaml_text, const std::string& 
     s.read("threads", config.run.threads, Range{0, kInfinity});
     s.read("progress", config.run.progress);
     s.read_choice("reproducible", config.run.reproducible, {"fast", "exact"});
-    if (config.run.reproducible == "exact" && config.model.dtype != "float32")
+    if (config.run.reproducible == "exact" && config.model.dtype != "float32" && config.model.dtype != "auto")
       s.fail(s.get("reproducible"), "reproducible",
-             "exact needs model.dtype float32 (16-bit dtypes are not rank-invariant), got " + config.model.dtype);
+             "exact needs model.dtype float32 or auto (16-bit dtypes are not rank-invariant), got " + config.model.dtype);
     s.reject_unknown();
   }
   top.reject_unknown();

@@ -194,7 +194,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   per_neuron(fit.costs.augment, timings.augment_core_seconds_per_neuron, &timings.augment_forward_tokens_per_neuron);
   per_neuron(fit.costs.evaluate, timings.evaluate_core_seconds_per_neuron, nullptr);
   timings.device = device;
-  timings.dtype = config.model.dtype;
+  timings.dtype = dtype_name(model->dtype());
   timings.reproducible = config.run.reproducible;
   write_atlas(config.run.output, header, fit.rows, timings, {scan.scan_seconds, scan.exchange_seconds, fit.seconds},
               context.comm);

@@ -3,7 +3,9 @@
 #include <ATen/ATen.h>
 #include <torch/utils.h>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 #include <limits>
 
 namespace n2g {
@@ -48,6 +50,7 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
   const bool all_selected = n == model.spec().d_mlp;
   const at::Tensor selected = at::tensor(std::vector<int64_t>(neurons.indices().begin(), neurons.indices().end()), at::kLong).to(device);
   const at::Tensor specials = at::tensor(std::vector<int64_t>(options.special.begin(), options.special.end()), at::kLong).to(device);
+  const std::set<int32_t> special_set(options.special.begin(), options.special.end());
   std::vector<std::string> hooks;
   std::vector<LayerTopK> tops;
   const auto long_options = at::TensorOptions().dtype(at::kLong).device(device);
@@ -69,12 +72,17 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
     if (chunk.count < B) tokens = at::cat({tokens, tokens.narrow(0, 0, 1).expand({B - chunk.count, L})}, 0);
     if (bos) tokens = at::cat({at::full({B, 1}, options.bos, at::kLong), tokens}, 1);
     tokens = tokens.to(device);
-    const at::Tensor body = bos ? tokens.narrow(1, 1, L) : tokens;                          // [B, L]
-    const at::Tensor valid = at::logical_not(at::isin(body, specials)).narrow(0, 0, chunk.count);  // [b, L]
+    // Special tokens are counted on the host, from the chunk: no device round trip per batch.
+    const int64_t special_count = std::count_if(chunk.tokens.begin(), chunk.tokens.begin() + chunk.count * L,
+                                                [&](int32_t t) { return special_set.count(t) > 0; });
+    const bool any_special = special_count > 0;
     const ForwardOutput out = model.forward(tokens, hooks);
     const at::Tensor windows = at::arange(chunk.first, chunk.first + chunk.count, long_options).view({1, -1}).expand({n, chunk.count});
-    const bool any_special = !valid.all().item<bool>();
-    const at::Tensor usable = valid.unsqueeze(2);  // [b, L, 1]
+    at::Tensor usable;  // [b, L, 1], where there are special tokens
+    if (any_special) {
+      const at::Tensor body = bos ? tokens.narrow(1, 1, L) : tokens;  // [B, L]
+      usable = at::logical_not(at::isin(body, specials)).narrow(0, 0, chunk.count).unsqueeze(2);
+    }
     for (size_t l = 0; l < hooks.size(); ++l) {
       at::Tensor acts = out.hooks.at(hooks[l]).narrow(0, 0, chunk.count);                   // [b, T, d_mlp]
       if (bos) acts = acts.narrow(1, 1, L);
@@ -86,7 +94,7 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
       const auto [peak, where] = acts.max(1);                                                // [b, n]
       merge(tops[l], peak.to(at::kFloat).t(), windows, where.t(), values, K);
     }
-    tokens_seen += valid.sum().item<double>();
+    tokens_seen += static_cast<double>(chunk.count * L - special_count);
     done += chunk.count;
     progress(done);
   }

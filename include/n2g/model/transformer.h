@@ -19,7 +19,7 @@ struct LoadOptions {
   int layers = -1;              // how many layers to load from the bottom; -1 = all
   bool unembed = true;          // load the final LayerNorm and unembedding (needed for logits)
   std::string device = "cpu";   // auto | cpu | cuda | cuda:N
-  std::string dtype = "float32";  // float32 | bfloat16 | float16
+  std::string dtype = "float32";  // auto | float32 | bfloat16 | float16 (| float64)
 };
 
 // A neuron hook: `blocks.{layer}.{kind}` with kind mlp.hook_pre / mlp.hook_mid / mlp.hook_post.
@@ -80,6 +80,9 @@ class Transformer {
 at::Tensor gather_neurons(const at::Tensor& hook, const at::Tensor& neurons);
 
 at::Device resolve_device(const std::string& name);
-at::ScalarType resolve_dtype(const std::string& name);
+// auto: bfloat16 on CUDA devices (tensor cores), float32 on CPUs.
+at::ScalarType resolve_dtype(const std::string& name, at::Device device);
+// float32, float64, bfloat16 or float16.
+std::string dtype_name(at::ScalarType dtype);
 
 }  // namespace n2g

@@ -13,7 +13,7 @@ namespace n2g {
 struct ModelConfig {
   std::string path;                 // required: model directory
   std::string hook = "mlp.hook_post";
-  std::string dtype = "float32";    // float32 | bfloat16 | float16
+  std::string dtype = "auto";       // auto (bfloat16 on CUDA, float32 on CPUs) | float32 | bfloat16 | float16
   std::string device = "auto";      // auto | cpu | cuda
   bool prepend_bos = true;
 };
@@ -43,7 +43,8 @@ struct RunConfig {
   bool progress = true;
   // fast: compute in model.dtype (top-K windows and nearly every graph the same for any number of
   // ranks); exact: float32 models compute in float64 on CPUs, so any number of ranks gives a
-  // bit-identical atlas (about 2x the CPU cost; refused on CUDA devices and for 16-bit dtypes).
+  // bit-identical atlas (about 2x the CPU cost; refused on CUDA devices and for 16-bit dtypes; with
+  // dtype auto it means float32).
   std::string reproducible = "fast";
 };
 

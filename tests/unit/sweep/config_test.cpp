@@ -32,7 +32,7 @@ TEST(Config, MinimalFileGetsEveryDefault) {
   const SweepConfig c = parse_sweep_config(kMinimal, "sweep.yaml");
   EXPECT_EQ(c.model.path, "models/gpt2");
   EXPECT_EQ(c.model.hook, "mlp.hook_post");
-  EXPECT_EQ(c.model.dtype, "float32");
+  EXPECT_EQ(c.model.dtype, "auto");  // bfloat16 on CUDA devices, float32 on CPUs
   EXPECT_EQ(c.model.device, "auto");
   EXPECT_TRUE(c.model.prepend_bos);
   EXPECT_EQ(c.dataset.max_windows, 0);
@@ -126,12 +126,12 @@ TEST(Config, BadInputNamesFileKeyLineAndExpectation) {
       {"model:\n  path: m\ndataset:\n  path: d\nrun:\n  threads: 2\n", {"sweep.yaml:6:", "run.output", "missing"}},
       {kMinimal + "model:\n  dtype: float64\n", {"sweep.yaml:7:", "model", "appears twice"}},
       {"model:\n  path: m\n  dtype: float64\ndataset: {path: d}\nrun: {output: o}\n",
-       {"sweep.yaml:3:", "model.dtype", "float32 | bfloat16 | float16", "float64"}},
+       {"sweep.yaml:3:", "model.dtype", "auto | float32 | bfloat16 | float16", "float64"}},
       {"model:\n  path: m\n  device: tpu\ndataset: {path: d}\nrun: {output: o}\n", {"model.device", "tpu"}},
       {"model: {path: m}\ndataset: {path: d}\nrun: {output: o, reproducible: always}\n",
        {"sweep.yaml:3:", "run.reproducible", "fast | exact", "always"}},
       {"model: {path: m, dtype: bfloat16}\ndataset: {path: d}\nrun: {output: o, reproducible: exact}\n",
-       {"sweep.yaml:3:", "run.reproducible", "exact needs model.dtype float32", "bfloat16"}},
+       {"sweep.yaml:3:", "run.reproducible", "exact needs model.dtype float32 or auto", "bfloat16"}},
       {"model:\n  path: m\n  hook: mlp.hook_out\ndataset: {path: d}\nrun: {output: o}\n", {"model.hook", "mlp.hook_out"}},
       {"model:\n  path: m\n  prepend_bos: maybe\ndataset: {path: d}\nrun: {output: o}\n",
        {"model.prepend_bos", "true or false", "maybe"}},
