@@ -50,7 +50,7 @@ NeuronCandidates decode_candidates(ByteReader& in) {
 }
 
 std::vector<NeuronCandidates> exchange_candidates(const std::vector<NeuronCandidates>& local, int top_k,
-                                                  const RankContext& context) {
+                                                  const RankContext& context, int64_t* sent_bytes) {
   const int world = context.world_size;
   std::vector<ByteWriter> outgoing(world);
   for (const auto& c : local) {
@@ -62,6 +62,7 @@ std::vector<NeuronCandidates> exchange_candidates(const std::vector<NeuronCandid
     send_counts[r] = static_cast<int>(outgoing[r].bytes().size());
     send.insert(send.end(), outgoing[r].bytes().begin(), outgoing[r].bytes().end());
   }
+  if (sent_bytes) *sent_bytes = static_cast<int64_t>(send.size());
   N2G_MPI(MPI_Alltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1, MPI_INT, context.comm));
   std::vector<int> send_offsets(world, 0), receive_offsets(world, 0);
   for (int r = 1; r < world; ++r) {

@@ -50,7 +50,7 @@ inline const AttributeField<RunTimings, double> kRunNumbers[] = {
     {"scan_seconds", &RunTimings::scan_seconds},       {"exchange_seconds", &RunTimings::exchange_seconds},
     {"fit_seconds", &RunTimings::fit_seconds},         {"write_seconds", &RunTimings::write_seconds},
     {"tokens_per_second", &RunTimings::tokens_per_second}, {"neurons_per_second", &RunTimings::neurons_per_second},
-    {"threads", &RunTimings::threads},
+    {"threads", &RunTimings::threads},             {"exchange_bytes", &RunTimings::exchange_bytes},
     {"fit_core_seconds_per_neuron", &RunTimings::fit_core_seconds_per_neuron},
     {"windows_core_seconds_per_neuron", &RunTimings::windows_core_seconds_per_neuron},
     {"prune_core_seconds_per_neuron", &RunTimings::prune_core_seconds_per_neuron},

@@ -177,6 +177,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   RunTimings timings;
   timings.scan_seconds = allreduce_max(scan.scan_seconds, context.comm);
   timings.exchange_seconds = allreduce_max(scan.exchange_seconds, context.comm);
+  timings.exchange_bytes = scan.exchange_bytes;
   timings.fit_seconds = allreduce_max(fit.seconds, context.comm);
   timings.tokens_per_second = timings.scan_seconds > 0 ? scan.tokens / timings.scan_seconds : 0;
   timings.neurons_per_second = timings.fit_seconds > 0 ? setup->neurons.size() / timings.fit_seconds : 0;

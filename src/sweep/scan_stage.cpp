@@ -49,8 +49,10 @@ ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup,
   double tokens = local.empty() ? 0 : local.front().tokens;
   result.tokens = allreduce_sum(tokens, context.comm);
   start = Clock::now();
-  result.owned = exchange_candidates(local, config.scan.top_k, context);
+  int64_t sent = 0;
+  result.owned = exchange_candidates(local, config.scan.top_k, context, &sent);
   result.exchange_seconds = seconds_since(start);
+  result.exchange_bytes = allreduce_sum(static_cast<double>(sent), context.comm);
   ByteWriter out;
   out.put(result.tokens);
   for (const auto& c : result.owned) encode_candidates(out, c);

@@ -30,7 +30,8 @@ NeuronCandidates merge_candidates(const NeuronCandidates& a, const NeuronCandida
 // Collective: `local` holds this rank's candidates for neurons of the sweep (any subset, any
 // order); returns the merged candidates of every neuron this rank owns (n mod world == rank) that
 // any rank reported, ascending by neuron.
+// `sent_bytes`, when given, receives the bytes this rank sent (to itself included).
 std::vector<NeuronCandidates> exchange_candidates(const std::vector<NeuronCandidates>& local, int top_k,
-                                                  const RankContext& context);
+                                                  const RankContext& context, int64_t* sent_bytes = nullptr);
 
 }  // namespace n2g

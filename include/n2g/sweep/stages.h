@@ -25,6 +25,7 @@ inline double seconds_since(std::chrono::steady_clock::time_point start) {
 struct ScanResult {
   std::vector<NeuronCandidates> owned;  // this rank's neurons, ascending
   double scan_seconds = 0, exchange_seconds = 0;
+  double exchange_bytes = 0;            // sent by all ranks (0 when resumed)
   double tokens = 0;                    // scanned tokens, all ranks
 };
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
+#include <torch/cuda.h>
 
 #include "golden.h"
 #include "n2g/errors.h"
@@ -44,6 +45,32 @@ TEST_P(FixtureModel, EveryHookAndLogitsMatchTheGoldens) {
   const ForwardOutput out = model.forward(tokens, hooks, Logits::all);
   for (const auto& name : hooks) expect_close(out.hooks.at(name), read_golden(golden(), name), GetParam() + " " + name);
   expect_close(out.logits, read_golden(golden(), "logits"), GetParam() + " logits");
+}
+
+// On a CUDA device (skipped where there is none, as in CI): float32 within the CPU's tolerance;
+// bfloat16 (8 significant bits, through two layers) within 5% of each hook's largest |value|.
+TEST_P(FixtureModel, HooksMatchTheGoldensOnCuda) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const at::Tensor tokens = read_golden(golden(), "tokens").to(at::kLong).to(at::kCUDA);
+  for (const std::string dtype : {"float32", "bfloat16"}) {
+    LoadOptions options;
+    options.device = "cuda";
+    options.dtype = dtype;
+    const Transformer model = Transformer::load(dir(), options);
+    std::vector<std::string> hooks;
+    for (const auto& kind : model.spec().mlp_hooks()) hooks.push_back("blocks.1." + kind);
+    const ForwardOutput out = model.forward(tokens, hooks, Logits::all);
+    for (const auto& name : hooks) {
+      const at::Tensor golden_values = read_golden(golden(), name);
+      if (dtype == "float32") {
+        expect_close(out.hooks.at(name), golden_values, GetParam() + " cuda " + name);
+        continue;
+      }
+      const float worst = (out.hooks.at(name).to(at::kFloat).cpu() - golden_values).abs().max().item<float>();
+      std::cout << "  " << GetParam() << " cuda bfloat16 " << name << ": worst |error| " << worst << "\n";
+      EXPECT_LE(worst, 0.05f * golden_values.abs().max().item<float>()) << name;
+    }
+  }
 }
 
 TEST_P(FixtureModel, RightPaddingLeavesRealPositionsUnchanged) {
