@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -17,7 +18,8 @@
 namespace n2g {
 namespace {
 
-const std::string kOut = N2G_E2E_DIR;
+// The sweep's output folder (atlas.h5, planted/): the build's, or N2G_E2E_OUT's (the GPU check).
+const std::string kOut = std::getenv("N2G_E2E_OUT") ? std::getenv("N2G_E2E_OUT") : N2G_E2E_DIR;
 
 struct Graph {
   std::vector<int32_t> activating, context;
