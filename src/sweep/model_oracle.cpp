@@ -51,12 +51,16 @@ std::vector<std::vector<float>> ModelOracle::activations(const std::vector<Neuro
   std::vector<std::vector<size_t>> requests_of(unique.size());
   for (size_t i = 0; i < batch.size(); ++i) requests_of[unique_of[i]].push_back(i);
 
-  std::vector<std::vector<float>> out(batch.size());
+  // Every batch's picked columns stay on the device until one copy to the host at the end (into
+  // pinned memory on CUDA): one wait for the device per call, not one per batch.
+  std::vector<at::Tensor> picked;       // [requests * L] per batch, float32 on the device
+  std::vector<std::pair<int64_t, int64_t>> placed(batch.size(), {-1, 0});  // (offset, length)
+  int64_t total = 0;
   const int64_t skip = bos_ >= 0 ? 1 : 0;
+  const auto start = std::chrono::steady_clock::now();
   for (const auto& rows : plan(unique)) {
     const int64_t length = static_cast<int64_t>(unique[rows[0]]->size());
     if (length == 0) continue;
-    const auto start = std::chrono::steady_clock::now();
     // The batch's neurons, as columns of the hook: only these are computed where the MLP allows.
     std::map<int32_t, int64_t> column_of;
     for (size_t row : rows)
@@ -74,25 +78,30 @@ std::vector<std::vector<float>> ModelOracle::activations(const std::vector<Neuro
     }
     const at::Tensor tokens = input(unique, rows);
     at::Tensor hook = model_.forward_columns(tokens, {hook_}, columns).hooks.at(hook_).narrow(1, skip, length);  // [b, L, n]
-    std::vector<int64_t> flat_index, request;
+    std::vector<int64_t> flat_index;
     const int64_t width = hook.size(2);
     for (size_t r = 0; r < rows.size(); ++r)
       for (size_t i : requests_of[rows[r]]) {
         flat_index.push_back(static_cast<int64_t>(r) * width + column_of.at(batch[i].neuron));
-        request.push_back(static_cast<int64_t>(i));
+        placed[i] = {total, length};
+        total += length;
       }
-    const at::Tensor picked = hook.permute({0, 2, 1})
-                                  .reshape({-1, length})
-                                  .index_select(0, at::tensor(flat_index, at::kLong).to(hook.device()))
-                                  .to(at::kFloat)
-                                  .cpu()
-                                  .contiguous();  // [requests, L]
-    forward_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    picked.push_back(hook.permute({0, 2, 1})
+                         .reshape({-1, length})
+                         .index_select(0, at::tensor(flat_index, at::kLong).to(hook.device()))
+                         .to(at::kFloat)
+                         .reshape({-1}));  // [requests * L]
     forward_tokens_ += tokens.numel();
-    ++forward_calls_;
-    const float* data = picked.data_ptr<float>();
-    for (size_t j = 0; j < request.size(); ++j) out[request[j]].assign(data + j * length, data + (j + 1) * length);
   }
+  std::vector<std::vector<float>> out(batch.size());
+  if (picked.empty()) return out;
+  const at::Tensor on_device = at::cat(picked);
+  at::Tensor host = at::empty({total}, at::TensorOptions().dtype(at::kFloat).pinned_memory(on_device.is_cuda()));
+  host.copy_(on_device);
+  forward_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const float* data = host.data_ptr<float>();
+  for (size_t i = 0; i < batch.size(); ++i)
+    if (placed[i].first >= 0) out[i].assign(data + placed[i].first, data + placed[i].first + placed[i].second);
   return out;
 }
 

@@ -25,6 +25,7 @@ rehearse=false
 [ "${1:-}" = "--rehearse" ] && rehearse=true
 out=${OUT:-out/gpu}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 top=$PWD
 work=$top/build-gpu
 root=$work/root
@@ -51,9 +52,14 @@ unpack() {
   mkdir -p "$root" "$work/bin"
   ls gpu-packages/*.deb > /dev/null || { echo "no gpu-packages/*.deb: run tools/gpu/fetch_packages.sh first"; return 1; }
   for deb in gpu-packages/*.deb; do
-    if command -v dpkg-deb > /dev/null; then dpkg-deb -x "$deb" "$root"
-    else (cd "$root" && ar p "$top/$deb" "$(ar t "$top/$deb" | grep '^data.tar')" | tar -x --auto-compress 2>/dev/null ||
-          ar p "$top/$deb" "$(ar t "$top/$deb" | grep '^data.tar')" | tar -xJ); fi
+    if command -v dpkg-deb > /dev/null; then
+      dpkg-deb -x "$deb" "$root"
+    else  # a .deb is an ar archive holding data.tar.*
+      local tmp
+      tmp=$(mktemp -d)
+      (cd "$tmp" && ar x "$top/$deb") && tar -xf "$tmp"/data.tar.* -C "$root"
+      rm -rf "$tmp"
+    fi
   done
   # Debian's alternatives (mpicc -> mpicc.openmpi, h5pcc) are not in the packages; h5pcc carries
   # its install prefix, rewritten here.
@@ -104,7 +110,7 @@ $rehearse && device=cpu
 demo_config() {  # demo_config NAME DEVICE DTYPE
   mkdir -p "$out/$1"
   sed -e "s#path: data/#path: $top/data/#" -e "s#indices: \"0-127\"#indices: \"0-39\"#" \
-      -e "s#output: out/demo/atlas.h5#output: $top/$out/$1/atlas.h5\n  checkpoint_dir: $top/$out/$1/ckpt#" \
+      -e "s#output: out/demo/atlas.h5#output: $out/$1/atlas.h5\n  checkpoint_dir: $out/$1/ckpt#" \
       -e "s#hook: mlp.hook_post#hook: mlp.hook_post\n  device: $2\n  dtype: $3#" configs/demo.yaml > "$out/$1/config.yaml"
 }
 sweep() {  # sweep NAME RANKS
@@ -115,7 +121,7 @@ run_attributes() {  # the /run group of an atlas
 }
 
 planted() {  # the e2e layout: DIR/planted (model), DIR/corpus.h5, DIR/atlas.h5
-  local dir=$top/$out/planted
+  local dir=$out/planted
   mkdir -p "$dir"
   "$bin/n2g_plant" model "$dir/planted" && "$bin/n2g_plant" corpus "$dir/planted" "$dir/corpus.h5" &&
     printf 'model: {path: %s, device: %s}\ndataset: {path: %s}\nneurons: {layers: all, indices: "0-3"}\nrun: {output: %s, progress: false}\n' \
@@ -130,7 +136,7 @@ gpt2_small_sweep() {
   $rehearse && windows=64 indices="0-3"
   mkdir -p "$out/gpt2-small"
   printf 'model: {path: %s, device: %s}\ndataset: {path: %s/data/austen-gpt2/persuasion.h5, max_windows: %s}\nneurons: {layers: [0, 5, 11], indices: "%s"}\nfit: {augment: {method: none}}\nrun: {output: %s, checkpoint_dir: %s}\n' \
-         "$work/gpt2-small" "$device" "$top" "$windows" "$indices" "$top/$out/gpt2-small/atlas.h5" "$top/$out/gpt2-small/ckpt" \
+         "$work/gpt2-small" "$device" "$top" "$windows" "$indices" "$out/gpt2-small/atlas.h5" "$out/gpt2-small/ckpt" \
          > "$out/gpt2-small/config.yaml"
   (while sleep 1; do nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits 2>/dev/null; done) > "$out/gpu-memory.txt" &
   local watcher=$!

@@ -26,7 +26,6 @@ class ModelOracle : public ActivationOracle {
 
   double forward_seconds() const { return forward_seconds_; }  // time spent in model forwards
   int64_t forward_tokens() const override { return forward_tokens_; }
-  int64_t forward_calls() const { return forward_calls_; }  // batches run for activations()
 
  private:
   // Groups of row indices with equal-length sequences, each group at most about batch_tokens.
@@ -43,7 +42,6 @@ class ModelOracle : public ActivationOracle {
   at::Tensor normalized_embedding_;  // [V, D], made on first use
   double forward_seconds_ = 0;
   int64_t forward_tokens_ = 0;
-  int64_t forward_calls_ = 0;
 };
 
 }  // namespace n2g
