@@ -138,6 +138,7 @@ FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfi
         ByteReader in(saved->data(), saved->size());
         while (!in.done()) rows.push_back(decode_row(in));
       } else {
+        inject_test_fault("fit", context);
         rows = fit_one_wave(members, layer, config, setup, model, table, result);
         ByteWriter out;
         for (const auto& [row, data] : rows) encode_row(out, row, data);

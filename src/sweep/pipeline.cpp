@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "n2g/app/report.h"
+#include "n2g/dist/agree.h"
 #include "n2g/dist/collectives.h"
 #include "n2g/graph/describe.h"
 #include "n2g/graph/serialize.h"
@@ -25,24 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-// Runs `body` on every rank; if any rank fails, rank 0 (or the failing rank when rank 0 did not
-// fail) throws the error and every other rank throws PeerFailure, so it is reported once.
-void agree(const RankContext& context, const std::function<void()>& body) {
-  std::string message;
-  try {
-    body();
-  } catch (const Error& error) {
-    message = error.what();
-  }
-  const auto messages = allgather_bytes(std::vector<char>(message.begin(), message.end()), context.comm);
-  int first = -1;
-  for (int r = 0; r < context.world_size && first < 0; ++r)
-    if (!messages[r].empty()) first = r;
-  if (first < 0) return;
-  if (context.rank == first) throw Error(first == 0 ? message : "rank " + std::to_string(first) + ": " + message);
-  throw PeerFailure("rank " + std::to_string(first) + " failed");
-}
 
 // The dtype the model computes in. In exact mode float32 sweeps compute in float64 and round every
 // activation to float32: a float32 matrix product gives a row slightly different results depending
@@ -197,6 +180,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   timings.device = device;
   timings.dtype = dtype_name(model->dtype());
   timings.reproducible = config.run.reproducible;
+  inject_test_fault("write", context);
   write_atlas(config.run.output, header, fit.rows, timings, {scan.scan_seconds, scan.exchange_seconds, fit.seconds},
               context.comm);
 

@@ -1,8 +1,11 @@
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <string>
 
 #include "n2g/cli/progress.h"
 #include "n2g/dist/collectives.h"
+#include "n2g/errors.h"
 #include "n2g/io/checkpoint.h"
 #include "n2g/sweep/scan.h"
 #include "n2g/sweep/stages.h"
@@ -11,6 +14,13 @@ namespace n2g {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+
+void inject_test_fault(const char* stage, const RankContext& context) {
+  const char* where = std::getenv("N2G_TEST_FAIL_IN");
+  const char* rank = std::getenv("N2G_TEST_FAIL_RANK");
+  if (where && std::string(where) == stage && context.rank == (rank ? std::atoi(rank) : 0))
+    throw Error(std::string("injected fault in the ") + stage + " stage (N2G_TEST_FAIL_IN)");
+}
 
 ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup, const Transformer& model,
                              uint64_t run_fingerprint, const RankContext& context, std::ostream& log) {
@@ -40,6 +50,7 @@ ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup,
   options.bos = setup.bos;
   options.special = setup.special;
   ProgressBar bar("scan", setup.n_windows, "windows", context.is_root() && config.run.progress, log);
+  inject_test_fault("scan", context);
   const auto local = scan_windows(model, setup.dataset, first, last, setup.neurons, options,
                                   [&](int64_t done) { bar.update(done * context.world_size); });
   result.scan_seconds = seconds_since(start);
@@ -49,6 +60,7 @@ ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup,
   double tokens = local.empty() ? 0 : local.front().tokens;
   result.tokens = allreduce_sum(tokens, context.comm);
   start = Clock::now();
+  inject_test_fault("exchange", context);
   int64_t sent = 0;
   result.owned = exchange_candidates(local, config.scan.top_k, context, &sent);
   result.exchange_seconds = seconds_since(start);

@@ -20,6 +20,9 @@ bool has_tokenizer(const std::string& dir) {
 }
 
 void check_writable(const std::string& output) {
+  if (fs::is_directory(output))
+    throw ConfigError("run.output: " + output + " is a directory; name the atlas file (e.g. " +
+                      (fs::path(output) / "atlas.h5").string() + ")");
   const fs::path parent = fs::absolute(output).parent_path();
   if (!fs::is_directory(parent)) throw ConfigError("run.output: directory " + parent.string() + " does not exist");
   const fs::path probe = parent / (".n2g_write_test_" + std::to_string(::getpid()));

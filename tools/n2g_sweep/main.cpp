@@ -2,8 +2,11 @@
 #include <mpi.h>
 
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "n2g/cli/args.h"
+#include "n2g/dist/agree.h"
 #include "n2g/dist/rank_context.h"
 #include "n2g/sweep/config.h"
 #include "n2g/sweep/pipeline.h"
@@ -19,24 +22,26 @@ int main(int argc, char** argv) {
     args.positional("CONFIG", config_path, "sweep config (YAML)");
     args.flag("restart", restart, "discard the checkpoints of an earlier run instead of resuming it");
     if (args.parse(argc, argv)) {
-      const n2g::SweepConfig config = n2g::load_sweep_config(config_path);
-      const n2g::SweepSummary summary = n2g::run_sweep(config, context, std::cerr, restart);
+      std::optional<n2g::SweepConfig> config;
+      n2g::agree(context, [&] { config.emplace(n2g::load_sweep_config(config_path)); });
+      const n2g::SweepSummary summary = n2g::run_sweep(*config, context, std::cerr, restart);
       if (context.is_root()) std::cout << summary.report << "atlas: " << summary.atlas << "\n";
     }
   } catch (const n2g::PeerFailure&) {
-    status = 1;  // the failing rank reports
-  } catch (const n2g::ConfigError& error) {
-    if (context.is_root()) std::cerr << "n2g_sweep: error: " << error.what() << "\n";  // every rank read the same file
-    status = 1;
-  } catch (const n2g::UsageError& error) {
-    if (context.is_root()) std::cerr << "n2g_sweep: error: " << error.what() << "\n";
-    status = 1;
-  } catch (const n2g::Error& error) {
+    status = 1;  // the reporting rank prints
+  } catch (const n2g::AgreedFailure& error) {
     std::cerr << "n2g_sweep: error: " << error.what() << "\n";
     status = 1;
+  } catch (const n2g::UsageError& error) {
+    if (context.is_root()) std::cerr << "n2g_sweep: error: " << error.what() << "\n";  // every rank parsed the same arguments
+    status = 1;
   } catch (const std::exception& error) {
-    std::cerr << "n2g_sweep: rank " << context.rank << ": internal error: " << error.what() << "\n";
-    MPI_Abort(MPI_COMM_WORLD, 2);
+    // This rank's alone: the others may be waiting for it in a collective, so end them all.
+    const bool expected = dynamic_cast<const n2g::Error*>(&error) != nullptr;
+    std::cerr << "n2g_sweep: " << (context.world_size > 1 ? "rank " + std::to_string(context.rank) + ": " : "")
+              << (expected ? "error: " : "internal error: ") << error.what() << std::endl;
+    if (context.world_size > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+    status = expected ? 1 : 2;
   }
   MPI_Finalize();
   return status;

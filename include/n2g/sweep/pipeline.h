@@ -6,16 +6,10 @@
 #include <string>
 
 #include "n2g/dist/rank_context.h"
-#include "n2g/errors.h"
+#include "n2g/dist/agree.h"
 #include "n2g/sweep/config.h"
 
 namespace n2g {
-
-// Thrown on the ranks that did not fail when another rank did; that rank (or rank 0) reports.
-class PeerFailure : public Error {
- public:
-  using Error::Error;
-};
 
 struct SweepSummary {
   std::string atlas;
@@ -25,7 +19,9 @@ struct SweepSummary {
 };
 
 // Collective over context.comm. Rank 0 writes progress and the summary to `log`. Checkpoints of
-// an earlier run with the same config are resumed; `restart` discards them instead.
+// an earlier run with the same config are resumed; `restart` discards them instead. Set-up
+// failures are agreed (AgreedFailure / PeerFailure on every rank, see dist/agree.h); any other
+// error is this rank's alone and the caller must end the job (MPI_Abort).
 SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, std::ostream& log, bool restart = false);
 
 }  // namespace n2g

@@ -22,6 +22,11 @@ inline double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Test hook: with N2G_TEST_FAIL_IN=<stage> (scan, exchange, fit, write), the rank named by
+// N2G_TEST_FAIL_RANK (default 0) throws an Error when it reaches that stage, to prove that a fault
+// on one rank ends the whole job.
+void inject_test_fault(const char* stage, const RankContext& context);
+
 struct ScanResult {
   std::vector<NeuronCandidates> owned;  // this rank's neurons, ascending
   double scan_seconds = 0, exchange_seconds = 0;

@@ -91,6 +91,7 @@ TEST(SweepErrors, OutputDirectoryNotWritable) {
   SweepConfig config = base_config("output");
   config.run.output = "/no/such/dir/atlas.h5";
   EXPECT_NE(sweep_error(config).find("run.output: directory /no/such/dir does not exist"), std::string::npos);
+
   const fs::path locked = fs::path(::testing::TempDir()) / "n2g_locked";
   fs::create_directories(locked);
   fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
@@ -98,6 +99,24 @@ TEST(SweepErrors, OutputDirectoryNotWritable) {
   if (::geteuid() != 0)  // root writes anywhere
     EXPECT_NE(sweep_error(config).find("is not writable"), std::string::npos);
   fs::permissions(locked, fs::perms::owner_all);
+}
+
+TEST(SweepErrors, OutputIsAnExistingDirectory) {
+  SweepConfig config = base_config("output_dir");
+  const fs::path directory = fs::path(::testing::TempDir()) / "n2g_output_dir";
+  fs::remove_all(directory);
+  fs::create_directories(directory);
+  config.run.output = directory.string();
+  try {
+    std::ostringstream log;
+    run_sweep(config, make_rank_context(MPI_COMM_WORLD), log);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("run.output: " + directory.string() + " is a directory; name the atlas file"),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_TRUE(fs::is_empty(directory));  // refused before any work: nothing written into it
 }
 
 TEST(Sweep, ForeignCheckpointsAreRefusedUnlessRestarting) {
