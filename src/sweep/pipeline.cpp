@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "n2g/graph/serialize.h"
 #include "n2g/io/atlas.h"
 #include "n2g/io/checkpoint.h"
+#include "n2g/io/run_files.h"
 #include "n2g/model/threads.h"
 #include "n2g/model/transformer.h"
 #include "n2g/sweep/setup.h"
@@ -57,17 +59,23 @@ std::string run_identity(SweepConfig config, int world_size) {
   return config.resolved_yaml() + "\nworld_size: " + std::to_string(world_size) + "\n";
 }
 
-// Creates the checkpoint directory and its manifest, or checks that an existing one is ours
-// (`restart` discards whatever is there).
-void open_checkpoints(const SweepConfig& config, const std::string& identity, bool restart, const RankContext& context) {
+// Locks the output (rank 0, for the whole run), then creates the checkpoint directory and its
+// manifest, or checks that an existing one is this run's (`restart` first removes n2g's own
+// files from it). A directory n2g does not own is refused, never written into or emptied.
+void open_checkpoints(const SweepConfig& config, const std::string& identity, bool restart, const RankContext& context,
+                      std::optional<OutputLock>& lock) {
   const fs::path dir = config.checkpoint_dir();
   const fs::path manifest = dir / "manifest.yaml";
   agree(context, [&] {
     if (!context.is_root()) return;
-    std::error_code error;
-    if (restart) fs::remove_all(dir, error);
-    fs::create_directories(dir, error);
-    if (error) throw ConfigError("run.checkpoint_dir: cannot create " + dir.string() + " (" + error.message() + ")");
+    lock.emplace(config.run.output);
+    const std::string key = config.run.checkpoint_dir.empty() ? "run.output (checkpoints in " + dir.string() + ")"
+                                                              : "run.checkpoint_dir";
+    claim_checkpoint_directory(dir.string(), key);
+    if (restart) {
+      remove_checkpoint_files(dir.string());
+      claim_checkpoint_directory(dir.string(), key);
+    }
     if (fs::exists(manifest)) {
       std::ifstream in(manifest);
       const std::string existing((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -140,7 +148,8 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
 
   const std::string identity = run_identity(config, context.world_size);
   const uint64_t run_fingerprint = fingerprint(identity);
-  open_checkpoints(config, identity, restart, context);
+  std::optional<OutputLock> lock;  // rank 0's, until the atlas is in place
+  open_checkpoints(config, identity, restart, context, lock);
 
   const ScanResult scan = scan_and_exchange(config, *setup, *model, run_fingerprint, context, log);
   const FitResult fit = fit_owned(scan.owned, config, *setup, *model, run_fingerprint, context, log);
@@ -204,8 +213,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
     report << fit_cost_lines(timings);
     report << "best neurons:\n" << best_neurons(atlas, 3);
     summary.report = report.str();
-    std::error_code ignored;
-    fs::remove_all(config.checkpoint_dir(), ignored);
+    remove_checkpoint_files(config.checkpoint_dir());
   }
   return summary;
 }

@@ -10,6 +10,7 @@
 
 #include "n2g/dist/rank_context.h"
 #include "n2g/io/dataset.h"
+#include "n2g/io/run_files.h"
 #include "n2g/sweep/pipeline.h"
 
 namespace n2g {
@@ -119,9 +120,9 @@ TEST(SweepErrors, OutputIsAnExistingDirectory) {
   EXPECT_TRUE(fs::is_empty(directory));  // refused before any work: nothing written into it
 }
 
-TEST(Sweep, ForeignCheckpointsAreRefusedUnlessRestarting) {
+TEST(Sweep, AnotherRunsCheckpointsAreRefusedUnlessRestarting) {
   SweepConfig config = base_config("restart");
-  fs::create_directories(config.checkpoint_dir());
+  claim_checkpoint_directory(config.checkpoint_dir(), "test");
   std::ofstream(fs::path(config.checkpoint_dir()) / "manifest.yaml") << "another run\n";
   EXPECT_NE(sweep_error(config).find("holds a run with a different config or number of ranks; to start over, run again "
                                      "with --restart"),
@@ -129,6 +130,47 @@ TEST(Sweep, ForeignCheckpointsAreRefusedUnlessRestarting) {
   std::ostringstream log;
   run_sweep(config, make_rank_context(MPI_COMM_WORLD), log, /*restart=*/true);
   EXPECT_TRUE(fs::exists(config.run.output));
+}
+
+TEST(Sweep, DirectoriesNotCreatedByN2gAreNeverWrittenIntoOrEmptied) {
+  SweepConfig config = base_config("foreign");
+  const fs::path results = fs::path(::testing::TempDir()) / "n2g_results";
+  fs::remove_all(results);
+  fs::create_directories(results);
+  std::ofstream(results / "older_atlas.h5") << "the user's";
+  config.run.checkpoint_dir = results.string();
+  for (const bool restart : {false, true}) {
+    std::ostringstream log;
+    try {
+      run_sweep(config, make_rank_context(MPI_COMM_WORLD), log, restart);
+      ADD_FAILURE() << "no error";
+    } catch (const Error& error) {
+      EXPECT_NE(std::string(error.what()).find("run.checkpoint_dir: " + results.string() + " holds files n2g did not create"),
+                std::string::npos)
+          << error.what();
+    }
+    EXPECT_TRUE(fs::exists(results / "older_atlas.h5"));
+    EXPECT_FALSE(fs::exists(config.run.output));
+  }
+  // An empty directory is adopted; after the run only n2g's own files are gone, the user's new file stays.
+  fs::remove(results / "older_atlas.h5");
+  std::ostringstream log;
+  claim_checkpoint_directory(results.string(), "test");
+  std::ofstream(results / "notes.txt") << "written during the run";
+  run_sweep(config, make_rank_context(MPI_COMM_WORLD), log);
+  EXPECT_TRUE(fs::exists(config.run.output));
+  EXPECT_TRUE(fs::exists(results / "notes.txt"));
+  EXPECT_FALSE(fs::exists(results / "manifest.yaml"));
+  EXPECT_FALSE(fs::exists(results / ".n2g-checkpoints"));
+}
+
+TEST(Sweep, ASecondJobOnTheSameOutputIsRefused) {
+  SweepConfig config = base_config("locked");
+  const OutputLock first(config.run.output);  // as another job would hold it
+  const std::string message = sweep_error(config);
+  EXPECT_NE(message.find("run.output: another n2g_sweep is writing " + config.run.output + " (held by pid "), std::string::npos)
+      << message;
+  EXPECT_FALSE(fs::exists(config.checkpoint_dir()));  // refused before touching anything
 }
 
 TEST(Sweep, RunsOnOneRankAndWritesAnAtlas) {
