@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <string>
 
 #include "n2g/cli/progress.h"
 #include "n2g/dist/collectives.h"
@@ -106,11 +107,12 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
   return rows;
 }
 
-// Test hook: N2G_TEST_KILL_AFTER_WAVES=n kills the process (SIGKILL) after its n-th new wave
-// checkpoint, to prove that a killed run resumes.
+// Test hook: N2G_TEST_KILL_AFTER_WAVES=n kills the process after its n-th new wave checkpoint, to
+// prove that a killed run resumes: with SIGKILL, or SIGTERM when N2G_TEST_KILL_SIGNAL=TERM.
 void maybe_die(int waves_written) {
   const char* limit = std::getenv("N2G_TEST_KILL_AFTER_WAVES");
-  if (limit && waves_written >= std::atoi(limit)) std::raise(SIGKILL);
+  const char* signal = std::getenv("N2G_TEST_KILL_SIGNAL");
+  if (limit && waves_written >= std::atoi(limit)) std::raise(signal && std::string(signal) == "TERM" ? SIGTERM : SIGKILL);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "n2g/dist/rank_context.h"
 #include "n2g/sweep/config.h"
 #include "n2g/sweep/pipeline.h"
+#include "n2g/sweep/termination.h"
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
     if (args.parse(argc, argv)) {
       std::optional<n2g::SweepConfig> config;
       n2g::agree(context, [&] { config.emplace(n2g::load_sweep_config(config_path)); });
+      n2g::announce_termination(*config, context);
       const n2g::SweepSummary summary = n2g::run_sweep(*config, context, std::cerr, restart);
       if (context.is_root()) std::cout << summary.report << "atlas: " << summary.atlas << "\n";
     }
