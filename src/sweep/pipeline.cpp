@@ -20,6 +20,7 @@
 #include "n2g/io/run_files.h"
 #include "n2g/model/threads.h"
 #include "n2g/model/transformer.h"
+#include "n2g/sweep/identity.h"
 #include "n2g/sweep/setup.h"
 #include "n2g/sweep/stages.h"
 
@@ -50,19 +51,10 @@ std::string device_for(const std::string& configured, const RankContext& context
   return "cuda:" + std::to_string(context.local_rank % count);
 }
 
-// The config as far as it decides results, plus the world size: what a checkpoint belongs to.
-std::string run_identity(SweepConfig config, int world_size) {
-  config.run.output.clear();
-  config.run.checkpoint_dir = "-";
-  config.run.progress = true;
-  config.run.threads = 0;
-  return config.resolved_yaml() + "\nworld_size: " + std::to_string(world_size) + "\n";
-}
-
 // Locks the output (rank 0, for the whole run), then creates the checkpoint directory and its
 // manifest, or checks that an existing one is this run's (`restart` first removes n2g's own
 // files from it). A directory n2g does not own is refused, never written into or emptied.
-void open_checkpoints(const SweepConfig& config, const std::string& identity, bool restart, const RankContext& context,
+void open_checkpoints(const SweepConfig& config, const RunIdentity& identity, bool restart, const RankContext& context,
                       std::optional<OutputLock>& lock) {
   const fs::path dir = config.checkpoint_dir();
   const fs::path manifest = dir / "manifest.yaml";
@@ -79,12 +71,12 @@ void open_checkpoints(const SweepConfig& config, const std::string& identity, bo
     if (fs::exists(manifest)) {
       std::ifstream in(manifest);
       const std::string existing((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (existing != identity)
-        throw ConfigError("checkpoint directory " + dir.string() +
-                          " holds a run with a different config or number of ranks; to start over, run again with "
-                          "--restart (or delete " + dir.string() + ", or set run.checkpoint_dir to a new directory)");
+      const std::string difference = identity.difference_from(RunIdentity::parse(existing));
+      if (!difference.empty())
+        throw ConfigError("checkpoint directory " + dir.string() + " holds " + difference +
+                          "; to start over, run again with --restart (or set run.checkpoint_dir to a new directory)");
     } else {
-      std::ofstream(manifest) << identity;
+      std::ofstream(manifest) << identity.text();
     }
   });
 }
@@ -146,8 +138,8 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / context.local_size);
   set_cpu_threads(threads);
 
-  const std::string identity = run_identity(config, context.world_size);
-  const uint64_t run_fingerprint = fingerprint(identity);
+  const RunIdentity identity = run_identity(config, *setup, context.world_size);
+  const uint64_t run_fingerprint = fingerprint(identity.text());
   std::optional<OutputLock> lock;  // rank 0's, until the atlas is in place
   open_checkpoints(config, identity, restart, context, lock);
 

@@ -11,7 +11,9 @@
 #include "n2g/dist/rank_context.h"
 #include "n2g/io/dataset.h"
 #include "n2g/io/run_files.h"
+#include "n2g/sweep/identity.h"
 #include "n2g/sweep/pipeline.h"
+#include "n2g/sweep/setup.h"
 
 namespace n2g {
 namespace {
@@ -124,12 +126,41 @@ TEST(Sweep, AnotherRunsCheckpointsAreRefusedUnlessRestarting) {
   SweepConfig config = base_config("restart");
   claim_checkpoint_directory(config.checkpoint_dir(), "test");
   std::ofstream(fs::path(config.checkpoint_dir()) / "manifest.yaml") << "another run\n";
-  EXPECT_NE(sweep_error(config).find("holds a run with a different config or number of ranks; to start over, run again "
-                                     "with --restart"),
+  EXPECT_NE(sweep_error(config).find("holds a run with a different config; to start over, run again with --restart"),
             std::string::npos);
   std::ostringstream log;
   run_sweep(config, make_rank_context(MPI_COMM_WORLD), log, /*restart=*/true);
   EXPECT_TRUE(fs::exists(config.run.output));
+}
+
+TEST(Sweep, CheckpointsOfAnotherDatasetAreRefusedNamingTheChange) {
+  SweepConfig config = base_config("changed_data");
+  // Checkpoints of this config on the dataset as it is now...
+  claim_checkpoint_directory(config.checkpoint_dir(), "test");
+  const RunIdentity before = run_identity(config, prepare_sweep(config), 1);
+  std::ofstream(fs::path(config.checkpoint_dir()) / "manifest.yaml") << before.text();
+  // ...then the dataset regenerated at the same path, same shape, other tokens.
+  {
+    DatasetWriter writer(config.dataset.path, {8, 512, 511, "test", "test"});
+    std::vector<int32_t> tokens(8 * 4);
+    for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<int32_t>((i * 7 + 3) % 50);
+    writer.append(tokens, {0, 0, 0, 0});
+    writer.finish({});
+  }
+  const RunIdentity after = run_identity(config, prepare_sweep(config), 1);
+  EXPECT_EQ(after.config, before.config);
+  EXPECT_EQ(after.model, before.model);
+  const std::string message = sweep_error(config);
+  EXPECT_NE(message.find("holds a run on a different dataset (the file changed since: was windows 4, window_len 8, "
+                         "vocab_size 512"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("; to start over, run again with --restart"), std::string::npos) << message;
+  // Performance-only keys are not part of what checkpoints belong to.
+  SweepConfig faster = config;
+  faster.run.threads = 3;
+  faster.run.progress = true;
+  EXPECT_EQ(run_identity(faster, prepare_sweep(faster), 1).text(), after.text());
 }
 
 TEST(Sweep, DirectoriesNotCreatedByN2gAreNeverWrittenIntoOrEmptied) {

@@ -1,0 +1,101 @@
+#include "n2g/sweep/identity.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <vector>
+
+#include "n2g/io/checkpoint.h"
+
+namespace n2g {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string hex(uint64_t value) {
+  std::ostringstream out;
+  out << std::hex << std::setw(16) << std::setfill('0') << value;
+  return out.str();
+}
+
+// The bytes [offset, offset + count) of a file (fewer at its end).
+std::string file_bytes(const fs::path& path, uint64_t offset, uint64_t count) {
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string bytes(count, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(count));
+  bytes.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return bytes;
+}
+
+std::string dataset_identity(const SweepSetup& setup) {
+  const TokenDataset& data = setup.dataset;
+  const int64_t n = data.n_windows(), samples = std::min<int64_t>(n, 256);
+  std::vector<int64_t> windows;
+  for (int64_t i = 0; i < samples; ++i) windows.push_back(i * n / samples);
+  const auto tokens = data.read_windows(windows);
+  const std::string bytes(reinterpret_cast<const char*>(tokens.data()), tokens.size() * sizeof(int32_t));
+  std::error_code error;
+  std::ostringstream out;
+  out << "windows " << n << ", window_len " << data.window_len() << ", vocab_size " << data.vocab_size() << ", bytes "
+      << fs::file_size(data.path(), error) << ", checksum " << hex(fingerprint(bytes));
+  return out.str();
+}
+
+std::string model_identity(const std::string& directory) {
+  constexpr uint64_t kEnd = 1 << 20;  // head and tail of each file: the header and some weights
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(directory))
+    if (entry.path().extension() == ".safetensors" || entry.path().filename() == "config.json") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  std::string summary;
+  for (const auto& file : files) {
+    const uint64_t size = fs::file_size(file);
+    summary += file.filename().string() + ":" + std::to_string(size) + ":" + file_bytes(file, 0, kEnd) +
+               file_bytes(file, size > kEnd ? size - kEnd : 0, kEnd);
+  }
+  return std::to_string(files.size()) + " files, checksum " + hex(fingerprint(summary));
+}
+
+}  // namespace
+
+std::string RunIdentity::text() const {
+  return "dataset: " + dataset + "\nmodel: " + model + "\nworld_size: " + std::to_string(world_size) + "\nconfig:\n" + config;
+}
+
+RunIdentity RunIdentity::parse(const std::string& text) {
+  RunIdentity identity;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("dataset: ", 0) == 0) identity.dataset = line.substr(9);
+    else if (line.rfind("model: ", 0) == 0) identity.model = line.substr(7);
+    else if (line.rfind("world_size: ", 0) == 0) identity.world_size = std::atoi(line.c_str() + 12);
+    else if (line == "config:") identity.config.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return identity;
+}
+
+std::string RunIdentity::difference_from(const RunIdentity& earlier) const {
+  if (config != earlier.config) return "a run with a different config";
+  if (dataset != earlier.dataset)
+    return "a run on a different dataset (the file changed since: was " + earlier.dataset + "; now " + dataset + ")";
+  if (model != earlier.model) return "a run of a different model (the weights changed since: was " + earlier.model + "; now " + model + ")";
+  if (world_size != earlier.world_size)
+    return "a run with a different number of ranks (was " + std::to_string(earlier.world_size) + ", now " +
+           std::to_string(world_size) + ")";
+  return "";
+}
+
+RunIdentity run_identity(const SweepConfig& config, const SweepSetup& setup, int world_size) {
+  SweepConfig deciding = config;
+  deciding.run.output.clear();
+  deciding.run.checkpoint_dir = "-";
+  deciding.run.progress = true;
+  deciding.run.threads = 0;
+  return {deciding.resolved_yaml() + "\n", dataset_identity(setup), model_identity(config.model.path), world_size};
+}
+
+}  // namespace n2g
