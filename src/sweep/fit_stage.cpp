@@ -117,47 +117,72 @@ void maybe_die(int waves_written) {
 
 }  // namespace
 
+namespace {
+
+// Rows of this rank's neurons that an earlier run of the same identity finished, whatever its
+// number of ranks or wave size: every rank reads every wave checkpoint and keeps its own neurons.
+std::map<int64_t, AtlasRow> finished_rows(const std::string& dir, uint64_t run_fingerprint, const RankContext& context) {
+  std::map<int64_t, AtlasRow> rows;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("fit-", 0) != 0 || entry.path().extension() != ".ckpt") continue;
+    const auto saved = read_checkpoint(entry.path().string(), run_fingerprint);
+    if (!saved) continue;  // torn or foreign: its neurons are fitted again
+    ByteReader in(saved->data(), saved->size());
+    while (!in.done()) {
+      auto [neuron, row] = decode_row(in);
+      if (owner_of(neuron, context.world_size) == context.rank) rows.emplace(neuron, std::move(row));
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
 FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfig& config, const SweepSetup& setup,
                     const Transformer& model, uint64_t run_fingerprint, const RankContext& context, std::ostream& log) {
   const auto start = Clock::now();
   const TokenTable table(setup.vocab, setup.special);
-  std::map<int32_t, std::vector<const NeuronCandidates*>> by_layer;
-  for (const auto& c : owned) by_layer[setup.neurons.at(c.neuron).first].push_back(&c);
-  ProgressBar bar("fit", setup.neurons.size(), "neurons", context.is_root() && config.run.progress, log);
+  auto finished = finished_rows(config.checkpoint_dir(), run_fingerprint, context);
+  std::map<int32_t, std::vector<const NeuronCandidates*>> to_fit;  // by layer
   FitResult result;
-  int waves_written = 0, waves_resumed = 0, waves = 0;
-  for (const auto& [layer, neurons] : by_layer) {
-    for (size_t first = 0, wave = 0; first < neurons.size(); first += config.run.neurons_per_wave, ++wave) {
+  for (const auto& c : owned) {
+    auto done = finished.find(c.neuron);
+    if (done != finished.end()) result.rows.emplace_back(c.neuron, std::move(done->second));
+    else to_fit[setup.neurons.at(c.neuron).first].push_back(&c);
+  }
+  const int64_t resumed = static_cast<int64_t>(result.rows.size());
+  result.fitted = resumed;
+  ProgressBar bar("fit", setup.neurons.size(), "neurons", context.is_root() && config.run.progress, log);
+  int waves_written = 0;
+  for (const auto& [layer, neurons] : to_fit) {
+    for (size_t first = 0; first < neurons.size(); first += config.run.neurons_per_wave) {
       const std::vector<const NeuronCandidates*> members(
           neurons.begin() + first, neurons.begin() + std::min(neurons.size(), first + config.run.neurons_per_wave));
+      // Named by its first neuron and the number of ranks: unique among this run's waves and any
+      // earlier run's (a neuron in a checkpoint is finished and never starts another wave).
       const std::string path = (fs::path(config.checkpoint_dir()) /
-                                ("wave-L" + std::to_string(layer) + "-" + std::to_string(wave) + "-rank" +
-                                 std::to_string(context.rank) + ".ckpt")).string();
-      std::vector<std::pair<int64_t, AtlasRow>> rows;
-      ++waves;
-      if (const auto saved = read_checkpoint(path, run_fingerprint)) {
-        ++waves_resumed;
-        ByteReader in(saved->data(), saved->size());
-        while (!in.done()) rows.push_back(decode_row(in));
-      } else {
-        inject_test_fault("fit", context);
-        rows = fit_one_wave(members, layer, config, setup, model, table, result);
-        ByteWriter out;
-        for (const auto& [row, data] : rows) encode_row(out, row, data);
-        write_checkpoint(path, run_fingerprint, out.bytes());
-        maybe_die(++waves_written);
-      }
+                                ("fit-L" + std::to_string(layer) + "-n" + std::to_string(members.front()->neuron) + "-w" +
+                                 std::to_string(context.world_size) + ".ckpt")).string();
+      inject_test_fault("fit", context);
+      const auto rows = fit_one_wave(members, layer, config, setup, model, table, result);
+      ByteWriter out;
+      for (const auto& [row, data] : rows) encode_row(out, row, data);
+      write_checkpoint(path, run_fingerprint, out.bytes());
+      maybe_die(++waves_written);
       result.fitted += static_cast<int64_t>(rows.size());
       result.rows.insert(result.rows.end(), rows.begin(), rows.end());
       bar.update(std::min(setup.neurons.size(), result.fitted * context.world_size));
     }
   }
   result.seconds = seconds_since(start);
-  N2G_MPI(MPI_Barrier(context.comm));
+  const double resumed_everywhere = allreduce_sum(static_cast<double>(resumed), context.comm);
   bar.update(setup.neurons.size());
   bar.finish();
-  if (context.is_root() && waves_resumed > 0)
-    log << "fit       resumed " << waves_resumed << " of " << waves << " waves from checkpoints\n";
+  if (context.is_root() && resumed_everywhere > 0)
+    log << "fit       resumed " << static_cast<int64_t>(resumed_everywhere) << " of " << setup.neurons.size()
+        << " neurons from checkpoints\n";
   return result;
 }
 

@@ -62,7 +62,7 @@ std::string model_identity(const std::string& directory) {
 }  // namespace
 
 std::string RunIdentity::text() const {
-  return "dataset: " + dataset + "\nmodel: " + model + "\nworld_size: " + std::to_string(world_size) + "\nconfig:\n" + config;
+  return "dataset: " + dataset + "\nmodel: " + model + "\nconfig:\n" + config;
 }
 
 RunIdentity RunIdentity::parse(const std::string& text) {
@@ -72,7 +72,6 @@ RunIdentity RunIdentity::parse(const std::string& text) {
   while (std::getline(in, line)) {
     if (line.rfind("dataset: ", 0) == 0) identity.dataset = line.substr(9);
     else if (line.rfind("model: ", 0) == 0) identity.model = line.substr(7);
-    else if (line.rfind("world_size: ", 0) == 0) identity.world_size = std::atoi(line.c_str() + 12);
     else if (line == "config:") identity.config.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   return identity;
@@ -83,19 +82,22 @@ std::string RunIdentity::difference_from(const RunIdentity& earlier) const {
   if (dataset != earlier.dataset)
     return "a run on a different dataset (the file changed since: was " + earlier.dataset + "; now " + dataset + ")";
   if (model != earlier.model) return "a run of a different model (the weights changed since: was " + earlier.model + "; now " + model + ")";
-  if (world_size != earlier.world_size)
-    return "a run with a different number of ranks (was " + std::to_string(earlier.world_size) + ", now " +
-           std::to_string(world_size) + ")";
   return "";
 }
 
-RunIdentity run_identity(const SweepConfig& config, const SweepSetup& setup, int world_size) {
+RunIdentity run_identity(const SweepConfig& config, const SweepSetup& setup) {
+  // Everything but output paths and what only changes speed (batches, waves, threads, progress)
+  // decides results; the performance-only keys are set to their defaults here.
   SweepConfig deciding = config;
+  const SweepConfig defaults;
   deciding.run.output.clear();
   deciding.run.checkpoint_dir = "-";
-  deciding.run.progress = true;
-  deciding.run.threads = 0;
-  return {deciding.resolved_yaml() + "\n", dataset_identity(setup), model_identity(config.model.path), world_size};
+  deciding.run.progress = defaults.run.progress;
+  deciding.run.threads = defaults.run.threads;
+  deciding.run.batch_tokens = defaults.run.batch_tokens;
+  deciding.run.neurons_per_wave = defaults.run.neurons_per_wave;
+  deciding.scan.batch_windows = defaults.scan.batch_windows;
+  return {deciding.resolved_yaml() + "\n", dataset_identity(setup), model_identity(config.model.path)};
 }
 
 }  // namespace n2g

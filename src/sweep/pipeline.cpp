@@ -138,7 +138,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / context.local_size);
   set_cpu_threads(threads);
 
-  const RunIdentity identity = run_identity(config, *setup, context.world_size);
+  const RunIdentity identity = run_identity(config, *setup);
   const uint64_t run_fingerprint = fingerprint(identity.text());
   std::optional<OutputLock> lock;  // rank 0's, until the atlas is in place
   open_checkpoints(config, identity, restart, context, lock);

@@ -1,9 +1,11 @@
 // n2g_sweep CONFIG.yaml — run under mpirun (or alone for one rank).
 #include <mpi.h>
 
+#include <chrono>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "n2g/cli/args.h"
 #include "n2g/dist/agree.h"
@@ -42,7 +44,12 @@ int main(int argc, char** argv) {
     const bool expected = dynamic_cast<const n2g::Error*>(&error) != nullptr;
     std::cerr << "n2g_sweep: " << (context.world_size > 1 ? "rank " + std::to_string(context.rank) + ": " : "")
               << (expected ? "error: " : "internal error: ") << error.what() << std::endl;
-    if (context.world_size > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+    if (context.world_size > 1) {
+      // mpirun forwards a rank's output through its daemon, which MPI_Abort can stop before the
+      // message above arrives: give it a moment.
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
     status = expected ? 1 : 2;
   }
   MPI_Finalize();

@@ -1,6 +1,8 @@
-// What checkpoints belong to: the config as far as it decides results, the dataset's and the
-// model's contents, and the number of ranks (the waves depend on it). Stored in the checkpoint
-// directory's manifest; a resume with anything else is refused, naming what changed.
+// What checkpoints belong to: the config as far as it decides results and the dataset's and the
+// model's contents; not the number of ranks, batch sizes, wave size, threads or progress, which
+// checkpoints survive (a requeue on other nodes, a smaller batch after running out of memory).
+// Stored in the checkpoint directory's manifest; a resume with anything else is refused, naming
+// what changed.
 #pragma once
 
 #include <string>
@@ -11,10 +13,9 @@
 namespace n2g {
 
 struct RunIdentity {
-  std::string config;   // resolved YAML without output paths, threads and progress
+  std::string config;   // resolved YAML without output paths and performance-only keys
   std::string dataset;  // shape, file size and a checksum of up to 256 evenly spaced windows
   std::string model;    // checksum of config.json and of each safetensors file's size, head and tail
-  int world_size = 0;
 
   std::string text() const;  // the manifest
   static RunIdentity parse(const std::string& text);
@@ -22,6 +23,6 @@ struct RunIdentity {
   std::string difference_from(const RunIdentity& earlier) const;
 };
 
-RunIdentity run_identity(const SweepConfig& config, const SweepSetup& setup, int world_size);
+RunIdentity run_identity(const SweepConfig& config, const SweepSetup& setup);
 
 }  // namespace n2g
