@@ -54,8 +54,21 @@ std::vector<int32_t> TokenDataset::read_range(int64_t first, int64_t count) cons
   if (first < 0 || count < 0 || first + count > n_windows_)
     throw FormatError(path_ + ": windows [" + std::to_string(first) + ", " + std::to_string(first + count) +
                       ") are outside the dataset's " + std::to_string(n_windows_));
-  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-  return h5::read_rows<int32_t>(file_->tokens, first, count);
+  std::vector<int32_t> tokens;
+  {
+    std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+    tokens = h5::read_rows<int32_t>(file_->tokens, first, count);
+  }
+  check_tokens(tokens, [first](size_t row) { return first + static_cast<int64_t>(row); });
+  return tokens;
+}
+
+void TokenDataset::check_tokens(const std::vector<int32_t>& tokens, const std::function<int64_t(size_t)>& window_of) const {
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (tokens[i] < 0 || tokens[i] >= vocab_size_)
+      throw FormatError(path_ + ": window " + std::to_string(window_of(i / window_len_)) + " holds token id " +
+                        std::to_string(tokens[i]) + " at position " + std::to_string(i % window_len_) +
+                        ", outside the dataset's vocabulary (vocab_size " + std::to_string(vocab_size_) + ")");
 }
 
 std::vector<int32_t> TokenDataset::read_windows(const std::vector<int64_t>& indices) const {
@@ -82,6 +95,7 @@ std::vector<int32_t> TokenDataset::read_windows(const std::vector<int64_t>& indi
     h5::Handle memory(H5Screate_simple(2, shape, nullptr));
     N2G_H5(H5Dread(file_->tokens, H5T_NATIVE_INT32, memory, space, H5P_DEFAULT, rows.data()), path_);
   }
+  check_tokens(rows, [&sorted](size_t row) { return sorted[row]; });
   std::vector<int32_t> out(indices.size() * window_len_);
   for (size_t i = 0; i < indices.size(); ++i) {
     const size_t row = std::lower_bound(sorted.begin(), sorted.end(), indices[i]) - sorted.begin();

@@ -164,12 +164,22 @@ class Section {
     char dash = 0;
     std::istringstream in(text);
     std::string rest;
+    // Bounded before anything is allocated: no model has layers or MLPs this wide, and a larger
+    // number would wrap around in 32 bits or expand into gigabytes of indices.
+    constexpr long kLargest = (1L << 24) - 1;
+    const auto check_size = [&](long v) {
+      if (v > kLargest)
+        fail(value, key, std::to_string(v) + " is larger than any model's layer count or width (at most " +
+                             std::to_string(kLargest) + "), in '" + text + "'");
+    };
     if (text.find('-') == std::string::npos) {
       if (!(in >> first) || (in >> rest) || first < 0) fail(value, key, "expected " + expected + ", got '" + text + "'");
+      check_size(first);
       return {static_cast<int32_t>(first)};
     }
     if (!(in >> first >> dash >> last) || dash != '-' || (in >> rest) || first < 0 || last < first)
       fail(value, key, "expected " + expected + ", got '" + text + "'");
+    check_size(last);
     std::vector<int32_t> values;
     for (long v = first; v <= last; ++v) values.push_back(static_cast<int32_t>(v));
     return values;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -33,6 +34,9 @@ class TokenDataset {
   std::vector<int32_t> read_windows(const std::vector<int64_t>& indices) const;
 
  private:
+  // Every token id must lie in [0, vocab_size): a window read names the first one outside.
+  void check_tokens(const std::vector<int32_t>& tokens, const std::function<int64_t(size_t)>& window_of) const;
+
   struct File;
   std::unique_ptr<File> file_;
   std::string path_;

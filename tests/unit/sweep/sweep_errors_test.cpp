@@ -90,6 +90,24 @@ TEST(SweepErrors, UnreadableDataset) {
   EXPECT_NE(sweep_error(config).find("/no/such/data.h5: no such file"), std::string::npos);
 }
 
+TEST(SweepErrors, TokenOutsideTheVocabularyIsNamedWhenRead) {
+  SweepConfig config = base_config("bad_token");
+  const std::string path = ::testing::TempDir() + "/bad_token_data.h5";
+  {
+    DatasetWriter writer(path, {8, 512, 511, "test", "test"});
+    std::vector<int32_t> tokens(8 * 4, 7);
+    tokens[2 * 8 + 5] = 600;  // window 2, position 5
+    writer.append(tokens, {0, 0, 0, 0});
+    writer.finish({});
+  }
+  config.dataset.path = path;
+  const std::string message = sweep_error(config);
+  EXPECT_NE(message.find(path + ": window 2 holds token id 600 at position 5, outside the dataset's vocabulary "
+                         "(vocab_size 512)"),
+            std::string::npos)
+      << message;
+}
+
 TEST(SweepErrors, OutputDirectoryNotWritable) {
   SweepConfig config = base_config("output");
   config.run.output = "/no/such/dir/atlas.h5";
