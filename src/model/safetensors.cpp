@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -107,6 +108,15 @@ void SafetensorsStore::add_file(const std::string& path) {
     info.file = files_.size();
     tensors_[name] = info;
   }
+  // Two tensors sharing bytes would read each other's data: a corrupt or hostile file.
+  std::vector<std::pair<const std::string*, const TensorInfo*>> in_file;
+  for (const auto& [name, info] : tensors_)
+    if (info.file == files_.size() && info.end > info.begin) in_file.emplace_back(&name, &info);
+  std::sort(in_file.begin(), in_file.end(), [](const auto& a, const auto& b) { return a.second->begin < b.second->begin; });
+  for (size_t i = 1; i < in_file.size(); ++i)
+    if (in_file[i].second->begin < in_file[i - 1].second->end)
+      throw ModelError(path + ": tensors '" + *in_file[i - 1].first + "' and '" + *in_file[i].first +
+                       "' have overlapping data offsets (corrupt safetensors file)");
   files_.push_back(std::move(file));
 }
 

@@ -106,6 +106,15 @@ TEST(ModelErrors, TruncatedAndCorruptFiles) {
     out.write(header, sizeof(header));
   }
   EXPECT_MESSAGE(Transformer::load(dir.string()), "corrupt safetensors header (not valid JSON");
+  {
+    const std::string json = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                             R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})";
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    const uint64_t length = json.size();
+    for (int i = 0; i < 8; ++i) out.put(static_cast<char>((length >> (8 * i)) & 0xff));
+    out << json << std::string(12, '\0');
+  }
+  EXPECT_MESSAGE(SafetensorsStore::open_file(file.string()), "tensors 'a' and 'b' have overlapping data offsets");
 }
 
 TEST(ModelErrors, HooksAndLayersThatDoNotExist) {
