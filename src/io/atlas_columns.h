@@ -51,6 +51,7 @@ inline const AttributeField<RunTimings, double> kRunNumbers[] = {
     {"fit_seconds", &RunTimings::fit_seconds},         {"write_seconds", &RunTimings::write_seconds},
     {"tokens_per_second", &RunTimings::tokens_per_second}, {"neurons_per_second", &RunTimings::neurons_per_second},
     {"threads", &RunTimings::threads},             {"exchange_bytes", &RunTimings::exchange_bytes},
+    {"resumed_neurons", &RunTimings::resumed_neurons},
     {"fit_core_seconds_per_neuron", &RunTimings::fit_core_seconds_per_neuron},
     {"windows_core_seconds_per_neuron", &RunTimings::windows_core_seconds_per_neuron},
     {"prune_core_seconds_per_neuron", &RunTimings::prune_core_seconds_per_neuron},

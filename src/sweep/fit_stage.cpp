@@ -153,7 +153,7 @@ FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfi
     else to_fit[setup.neurons.at(c.neuron).first].push_back(&c);
   }
   const int64_t resumed = static_cast<int64_t>(result.rows.size());
-  result.fitted = resumed;
+  result.fitted = result.resumed = resumed;
   ProgressBar bar("fit", setup.neurons.size(), "neurons", context.is_root() && config.run.progress, log);
   int waves_written = 0;
   for (const auto& [layer, neurons] : to_fit) {

@@ -164,9 +164,13 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   timings.exchange_bytes = scan.exchange_bytes;
   timings.fit_seconds = allreduce_max(fit.seconds, context.comm);
   timings.tokens_per_second = timings.scan_seconds > 0 ? scan.tokens / timings.scan_seconds : 0;
-  timings.neurons_per_second = timings.fit_seconds > 0 ? setup->neurons.size() / timings.fit_seconds : 0;
+  // Rates and costs count the neurons this run fitted: a resumed run's are its own, not the
+  // earlier run's work over this run's seconds.
+  timings.resumed_neurons = allreduce_sum(static_cast<double>(fit.resumed), context.comm);
+  const double fitted_now = static_cast<double>(setup->neurons.size()) - timings.resumed_neurons;
+  timings.neurons_per_second = timings.fit_seconds > 0 ? fitted_now / timings.fit_seconds : 0;
   timings.threads = threads;
-  const double neurons = static_cast<double>(std::max<int64_t>(1, setup->neurons.size()));
+  const double neurons = std::max(1.0, fitted_now);
   timings.fit_core_seconds_per_neuron = timings.fit_seconds * context.world_size * threads / neurons;
   const auto per_neuron = [&](const StageCost& stage, double& core_seconds, double* forward_tokens) {
     core_seconds = allreduce_sum(stage.seconds, context.comm) * threads / neurons;

@@ -57,6 +57,7 @@ struct RunTimings {
   double scan_seconds = 0, exchange_seconds = 0, fit_seconds = 0, write_seconds = 0;
   double tokens_per_second = 0, neurons_per_second = 0;
   double exchange_bytes = 0;  // candidates sent by all ranks in the exchange
+  double resumed_neurons = 0;  // rows read from an earlier run's checkpoints (not in the rates and costs)
   // The fit stage's cost per swept neuron: core-seconds (seconds x ranks x threads / neurons) and
   // forward tokens, in all and by stage (windows, prune, saliency, augment; evaluate runs no forward).
   double threads = 0;  // CPU threads per rank

@@ -42,7 +42,8 @@ struct FitResult {
   std::vector<std::pair<int64_t, AtlasRow>> rows;  // (sweep index, row) of every owned neuron
   double seconds = 0, forward_seconds = 0;
   FitCosts costs;  // of the waves fitted in this run (not those resumed)
-  int64_t fitted = 0;
+  int64_t fitted = 0;   // rows, resumed ones included
+  int64_t resumed = 0;  // rows read from an earlier run's checkpoints
 };
 
 // Stages 3 and 4: this rank's neurons, one layer at a time, in waves of run.neurons_per_wave.

@@ -66,6 +66,15 @@ TEST(ModelErrors, UnknownModelTypeAndMissingCheckpoint) {
   EXPECT_MESSAGE(Transformer::load(model_dir("nockpt", {}).string()), "no model.safetensors");
 }
 
+TEST(ModelErrors, UnsupportedActivationIsRejected) {
+  const fs::path dir = model_dir("silu", fixture_tensors());
+  std::ifstream in(dir / "config.json");
+  std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  config.replace(config.find("\"gelu_new\""), 10, "\"silu\"");
+  std::ofstream(dir / "config.json") << config;
+  EXPECT_MESSAGE(Transformer::load(dir.string()), "activation 'silu' is not supported (gelu_new, gelu, relu, solu_ln)");
+}
+
 TEST(ModelErrors, MissingTensorNamesItAndTheArchitecture) {
   auto tensors = fixture_tensors();
   tensors.erase("h.1.mlp.c_fc.weight");
