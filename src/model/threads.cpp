@@ -2,11 +2,13 @@
 
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <set>
+#include <thread>
 
 namespace n2g {
 namespace {
@@ -53,6 +55,21 @@ std::string select_blas_kernels() {
     return use_blas_kernels("SkylakeX");
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return use_blas_kernels("Haswell");
   return blas_kernels();
+}
+
+int rank_threads(int configured, const char* omp_num_threads, int mask_cpus, int node_cpus, int ranks_on_node) {
+  if (configured > 0) return configured;
+  if (omp_num_threads && std::atoi(omp_num_threads) > 0) return std::atoi(omp_num_threads);
+  if (mask_cpus < node_cpus) return std::max(1, mask_cpus);  // bound by srun, mpirun or taskset
+  return std::max(1, node_cpus / std::max(1, ranks_on_node));
+}
+
+int rank_threads(int configured, int ranks_on_node) {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  const int node_cpus = static_cast<int>(std::thread::hardware_concurrency());
+  const int mask_cpus = sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : node_cpus;
+  return rank_threads(configured, std::getenv("OMP_NUM_THREADS"), mask_cpus, node_cpus, ranks_on_node);
 }
 
 void set_cpu_threads(int threads) {

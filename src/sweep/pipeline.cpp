@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -41,6 +42,13 @@ std::string compute_dtype(const SweepConfig& config, const std::string& device) 
     throw ConfigError("run.reproducible: exact computes in float64, which " + device +
                       " runs without its tensor cores; use reproducible: fast on GPUs");
   return "float64";
+}
+
+// Whether the node shows NVIDIA GPUs, whatever this build can use.
+bool gpus_visible() {
+  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (visible && (std::string(visible).empty() || std::string(visible) == "-1")) return false;
+  return fs::exists("/dev/nvidia0") || (visible && *visible);
 }
 
 std::string device_for(const std::string& configured, const RankContext& context) {
@@ -133,9 +141,11 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   });
   if (context.is_root())
     for (const auto& warning : model->warnings()) log << "warning: " << warning << "\n";
-  const int threads = config.run.threads > 0
-                          ? config.run.threads
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / context.local_size);
+  if (context.is_root() && device == "cpu" && gpus_visible())
+    log << "warning: this node has NVIDIA GPUs, but " << (torch::cuda::is_available() ? "model.device is cpu"
+                                                                                     : "this build of n2g has no CUDA")
+        << ": the sweep runs on the CPU (set model.device: cuda to make that an error)\n";
+  const int threads = rank_threads(config.run.threads, context.local_size);
   set_cpu_threads(threads);
 
   const RunIdentity identity = run_identity(config, *setup);

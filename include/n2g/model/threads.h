@@ -11,6 +11,15 @@ namespace n2g {
 // after select_blas_kernels().
 void set_cpu_threads(int threads);
 
+// The CPU threads a rank uses: run.threads when > 0, else OMP_NUM_THREADS when set (what Slurm
+// scripts say), else the CPUs of the process's affinity mask (what srun --cpu-bind or taskset
+// gave it), shared among the node's ranks when the mask is the whole node (an unbound mpirun).
+// At least 1.
+int rank_threads(int configured, const char* omp_num_threads, int mask_cpus, int node_cpus, int ranks_on_node);
+
+// rank_threads() for this process: reads OMP_NUM_THREADS and sched_getaffinity.
+int rank_threads(int configured, int ranks_on_node);
+
 // OpenBLAS picks its kernels from the CPU model it recognises, and falls back to SSE3 kernels
 // ("Prescott") for models it does not know: OpenBLAS 0.3.21 (Debian bookworm) does so on this
 // project's AVX-512 build machines, where its float32 products of a small model's shapes

@@ -1,4 +1,5 @@
-// The BLAS kernels a rank runs: never OpenBLAS's pre-AVX2 fallback on a CPU that runs AVX2.
+// The BLAS kernels a rank runs (never OpenBLAS's pre-AVX2 fallback on a CPU that runs AVX2) and
+// how many threads it sizes itself to.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,6 +23,15 @@ TEST(Threads, OpenBlasUsesTheKernelsTheCpuRuns) {
   // Switching is repeatable and reports what it switched to.
   EXPECT_EQ(use_blas_kernels("Haswell"), "Haswell");
   EXPECT_EQ(use_blas_kernels(core == "skylakex" ? "SkylakeX" : "Haswell"), core == "skylakex" ? "SkylakeX" : "Haswell");
+}
+
+TEST(Threads, RankThreadsFollowConfigThenOmpThenTheAffinityMask) {
+  EXPECT_EQ(rank_threads(3, "8", 1, 16, 4), 3);        // run.threads wins
+  EXPECT_EQ(rank_threads(0, "8", 1, 16, 4), 8);        // then OMP_NUM_THREADS (the Slurm scripts')
+  EXPECT_EQ(rank_threads(0, nullptr, 4, 16, 4), 4);    // then a bound rank's mask (srun -c 4 --cpu-bind)
+  EXPECT_EQ(rank_threads(0, nullptr, 1, 16, 1), 1);    // a rank pinned to one CPU runs one thread
+  EXPECT_EQ(rank_threads(0, nullptr, 16, 16, 4), 4);   // unbound: the node shared by its ranks
+  EXPECT_EQ(rank_threads(0, "", 16, 16, 32), 1);       // never fewer than one
 }
 
 }  // namespace
