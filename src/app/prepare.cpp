@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -21,13 +22,18 @@ bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// The last position b of `text` where GPT-2's pre-tokenizer splits whatever follows: a newline
-// after a visible ASCII character, then an ASCII letter. 0 when there is none.
+bool visible_ascii(char c) { return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7F; }
+bool ascii_letter(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+
+// The last position b of `text` where GPT-2's pre-tokenizer splits whatever follows, so that the
+// two sides tokenize as the whole: a newline after a visible ASCII character, then an ASCII letter
+// (b after the newline); or a space after a visible ASCII character, then an ASCII letter (b at the
+// space: no pre-token spans "x| y"). Ordinary prose has one every few bytes, so a block is cut
+// near its end whatever the line breaks. 0 when there is none.
 size_t safe_split(const std::string& text) {
   for (size_t b = text.size(); b-- > 2;) {
-    const auto before = static_cast<unsigned char>(text[b - 2]);
-    const auto after = static_cast<unsigned char>(text[b]);
-    if (text[b - 1] == '\n' && before > 0x20 && before < 0x7F && std::isalpha(after)) return b;
+    if (text[b - 1] == '\n' && visible_ascii(text[b - 2]) && ascii_letter(text[b])) return b;
+    if (text[b] == ' ' && b + 1 < text.size() && visible_ascii(text[b - 1]) && ascii_letter(text[b + 1])) return b;
   }
   return 0;
 }

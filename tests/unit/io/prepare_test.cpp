@@ -80,6 +80,29 @@ TEST(Prepare, LargeTextStreamedInBlocksTokenizesLikeTheWhole) {
   EXPECT_EQ(data.read_range(0, data.n_windows()), std::vector<int32_t>(expected.begin(), expected.begin() + data.n_windows() * 16));
 }
 
+// The shapes that once were held whole: one paragraph per line between blank lines, and no line
+// breaks at all. Streamed in blocks cut at spaces, they still tokenize exactly like the whole.
+TEST(Prepare, TextWithoutHardLineWrapsTokenizesLikeTheWhole) {
+  const std::string model = model_dir();
+  std::string paragraph;
+  for (int i = 0; i < 40; ++i) paragraph += "Anne's sister, " + std::to_string(i) + " times, said: \"it is 'so'  odd\"; ";
+  std::string paragraphs, unbroken;
+  for (int i = 0; paragraphs.size() < (5u << 20) / 2; ++i) {  // 2.5 MiB each: two block cuts or more
+    paragraphs += paragraph + std::to_string(i) + ".\n\n";
+    unbroken += paragraph + std::to_string(i) + ". ";
+  }
+  for (const auto& [name, text] : {std::pair{"paragraphs", paragraphs}, std::pair{"unbroken", unbroken}}) {
+    PrepareRequest request{model, 16, ::testing::TempDir() + "/" + name + ".h5", {write(std::string(name) + ".txt", text)}, "", false};
+    std::ostringstream log;
+    const PrepareSummary summary = prepare_dataset(request, log);
+    const auto expected = Tokenizer::from_directory(model).encode(text);
+    EXPECT_EQ(summary.tokens, static_cast<int64_t>(expected.size())) << name;
+    const TokenDataset data(request.output);
+    EXPECT_EQ(data.read_range(0, data.n_windows()), std::vector<int32_t>(expected.begin(), expected.begin() + data.n_windows() * 16))
+        << name;
+  }
+}
+
 TEST(Prepare, BadInputsNameTheProblem) {
   const std::string model = model_dir();
   const auto error = [&](const std::vector<std::string>& inputs, int64_t window) -> std::string {
