@@ -58,17 +58,14 @@ std::vector<NeuronCandidates> exchange_candidates(const std::vector<NeuronCandid
   }
   std::vector<int> send_counts(world), receive_counts(world);
   std::vector<char> send;
+  const std::string what = "the exchange of scan candidates (rank " + std::to_string(context.rank) + ")";
   for (int r = 0; r < world; ++r) {
-    send_counts[r] = static_cast<int>(outgoing[r].bytes().size());
+    send_counts[r] = mpi_count(outgoing[r].bytes().size(), what);
     send.insert(send.end(), outgoing[r].bytes().begin(), outgoing[r].bytes().end());
   }
   if (sent_bytes) *sent_bytes = static_cast<int64_t>(send.size());
   N2G_MPI(MPI_Alltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1, MPI_INT, context.comm));
-  std::vector<int> send_offsets(world, 0), receive_offsets(world, 0);
-  for (int r = 1; r < world; ++r) {
-    send_offsets[r] = send_offsets[r - 1] + send_counts[r - 1];
-    receive_offsets[r] = receive_offsets[r - 1] + receive_counts[r - 1];
-  }
+  const std::vector<int> send_offsets = displacements(send_counts, what), receive_offsets = displacements(receive_counts, what);
   std::vector<char> received(std::accumulate(receive_counts.begin(), receive_counts.end(), size_t{0}));
   N2G_MPI(MPI_Alltoallv(send.data(), send_counts.data(), send_offsets.data(), MPI_CHAR, received.data(),
                         receive_counts.data(), receive_offsets.data(), MPI_CHAR, context.comm));

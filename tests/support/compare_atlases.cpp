@@ -182,6 +182,14 @@ int main(int argc, char** argv) {
       ++compared;
     }
     std::cout << compared << " datasets compared, " << bad << " differ\n";
+    // Equal atlases with nothing fitted in them prove nothing.
+    int64_t fitted = 0;
+    if (!golden)
+      for (const int64_t status : n2g::h5::read_dataset<int64_t>(a, "/neurons/status", "A")) fitted += status == n2g::kOk;
+    if (!golden && fitted == 0) {
+      std::cout << "no fitted neuron in " << args[0] << ": nothing was compared that could differ\n";
+      return 1;
+    }
     return bad == 0 && compared > 0 ? 0 : 1;
   } catch (const std::exception& error) {
     std::cerr << "compare_atlases: " << error.what() << "\n";

@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "n2g/errors.h"
+
 namespace n2g {
 
 class ByteWriter {
@@ -46,6 +48,9 @@ class ByteReader {
   void get(std::vector<T>& values) {
     uint64_t n = 0;
     get(n);
+    if (n > static_cast<uint64_t>(end_ - data_) / sizeof(T))  // before allocating for a corrupt length
+      throw FormatError("a record ends early: " + std::to_string(n) + " elements wanted, " +
+                        std::to_string(end_ - data_) + " bytes left");
     values.resize(n);
     if (n) std::memcpy(values.data(), take(n * sizeof(T)), n * sizeof(T));
   }
@@ -62,6 +67,9 @@ class ByteReader {
 
  private:
   const char* take(size_t n) {
+    if (n > static_cast<size_t>(end_ - data_))
+      throw FormatError("a record ends early: " + std::to_string(n) + " bytes wanted, " +
+                        std::to_string(end_ - data_) + " left");
     const char* at = data_;
     data_ += n;
     return at;
