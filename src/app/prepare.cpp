@@ -7,7 +7,7 @@
 #include <fstream>
 #include <functional>
 
-#include "n2g/cli/progress.h"
+#include "n2g/base/progress.h"
 #include "n2g/errors.h"
 #include "n2g/io/dataset.h"
 #include "n2g/model/spec.h"

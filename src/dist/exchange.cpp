@@ -4,8 +4,8 @@
 #include <map>
 #include <numeric>
 
+#include "n2g/base/bytes.h"
 #include "n2g/dist/collectives.h"
-#include "n2g/io/bytes.h"
 
 namespace n2g {
 

@@ -8,10 +8,10 @@
 #include <set>
 
 #include "atlas_columns.h"
+#include "n2g/base/bytes.h"
 #include "n2g/dist/collectives.h"
 #include "n2g/errors.h"
 #include "n2g/io/atlas_row_codec.h"
-#include "n2g/io/bytes.h"
 #include "n2g/io/hdf5.h"
 
 namespace n2g {

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "n2g/cli/progress.h"
+#include "n2g/base/progress.h"
 #include "n2g/dist/collectives.h"
 #include "n2g/fit/fit_wave.h"
 #include "n2g/fit/split.h"

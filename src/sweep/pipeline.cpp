@@ -11,11 +11,8 @@
 #include <sstream>
 #include <thread>
 
-#include "n2g/app/report.h"
 #include "n2g/dist/agree.h"
 #include "n2g/dist/collectives.h"
-#include "n2g/graph/describe.h"
-#include "n2g/graph/serialize.h"
 #include "n2g/io/atlas.h"
 #include "n2g/io/checkpoint.h"
 #include "n2g/io/run_files.h"
@@ -87,37 +84,6 @@ void open_checkpoints(const SweepConfig& config, const RunIdentity& identity, bo
       std::ofstream(manifest) << identity.text();
     }
   });
-}
-
-std::string best_neurons(const AtlasReader& atlas, size_t count) {
-  const auto f1 = atlas.float_column("/stats/firing_f1");
-  const auto firing = atlas.int64_column("/stats/firing_count");
-  std::vector<int64_t> order;
-  for (size_t r = 0; r < f1.size(); ++r)
-    if (!std::isnan(f1[r]) && firing[r] >= 3) order.push_back(static_cast<int64_t>(r));
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return f1[a] > f1[b]; });
-  std::ostringstream out;
-  for (size_t i = 0; i < order.size() && i < count; ++i) {
-    const AtlasRow row = atlas.row(order[i]);
-    char head[96];
-    std::snprintf(head, sizeof(head), "  layer %d neuron %d  F1 %.2f  ", row.layer, row.index, f1[order[i]]);
-    out << head << describe_graph(unflatten(row.graph), atlas.header().vocab) << "\n";
-  }
-  return out.str();
-}
-
-// The fit stage's cost per neuron, as the atlas's /run records it.
-std::string fit_cost_lines(const RunTimings& t) {
-  char line[400];
-  std::snprintf(line, sizeof(line),
-                "fit cost per neuron: %.1f ms core-seconds (windows %.1f, prune %.1f, saliency %.1f, augment %.1f, "
-                "evaluate %.1f; %s, %s)\nforward tokens per neuron: windows %.0f, prune %.0f, saliency %.0f, augment %.0f\n",
-                1e3 * t.fit_core_seconds_per_neuron, 1e3 * t.windows_core_seconds_per_neuron,
-                1e3 * t.prune_core_seconds_per_neuron, 1e3 * t.saliency_core_seconds_per_neuron,
-                1e3 * t.augment_core_seconds_per_neuron, 1e3 * t.evaluate_core_seconds_per_neuron, t.dtype.c_str(),
-                t.reproducible.c_str(), t.windows_forward_tokens_per_neuron, t.prune_forward_tokens_per_neuron,
-                t.saliency_forward_tokens_per_neuron, t.augment_forward_tokens_per_neuron);
-  return line;
 }
 
 }  // namespace
@@ -202,25 +168,10 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   SweepSummary summary;
   summary.atlas = config.run.output;
   summary.neurons = setup->neurons.size();
+  summary.world_size = context.world_size;
   summary.wall_seconds = allreduce_max(seconds_since(wall), context.comm);
-  if (context.is_root()) {
-    const AtlasReader atlas(config.run.output);
-    std::ostringstream report;
-    report << format_reports(layer_reports(atlas), "text");
-    char line[160];
-    std::snprintf(line, sizeof(line), "%lld neurons in %.1f s (%.1f neurons/s over the fit stage) on %d rank(s)\n",
-                  static_cast<long long>(summary.neurons), summary.wall_seconds, timings.neurons_per_second,
-                  context.world_size);
-    report << line;
-    if (fit.seconds > 0) {
-      std::snprintf(line, sizeof(line), "forward passes took %.0f%% of rank 0's fit stage\n", 100 * fit.forward_seconds / fit.seconds);
-      report << line;
-    }
-    report << fit_cost_lines(timings);
-    report << "best neurons:\n" << best_neurons(atlas, 3);
-    summary.report = report.str();
-    remove_checkpoint_files(config.checkpoint_dir());
-  }
+  summary.forward_share = fit.seconds > 0 ? fit.forward_seconds / fit.seconds : 0;
+  if (context.is_root()) remove_checkpoint_files(config.checkpoint_dir());
   return summary;
 }
 

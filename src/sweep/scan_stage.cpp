@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "n2g/cli/progress.h"
+#include "n2g/base/progress.h"
 #include "n2g/dist/collectives.h"
 #include "n2g/errors.h"
 #include "n2g/io/checkpoint.h"

@@ -6,8 +6,8 @@
 
 #include "n2g/app/render.h"
 #include "n2g/app/report.h"
+#include "n2g/base/progress.h"
 #include "n2g/cli/args.h"
-#include "n2g/cli/progress.h"
 #include "n2g/errors.h"
 #include "n2g/model/threads.h"
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "n2g/app/sweep_report.h"
 #include "n2g/cli/args.h"
 #include "n2g/dist/agree.h"
 #include "n2g/dist/rank_context.h"
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
       n2g::agree(context, [&] { config.emplace(n2g::load_sweep_config(config_path)); });
       n2g::announce_termination(*config, context);
       const n2g::SweepSummary summary = n2g::run_sweep(*config, context, std::cerr, restart);
-      if (context.is_root()) std::cout << summary.report << "atlas: " << summary.atlas << "\n";
+      if (context.is_root()) std::cout << n2g::sweep_report(summary) << "atlas: " << summary.atlas << "\n";
     }
   } catch (const n2g::PeerFailure&) {
     status = 1;  // the reporting rank prints

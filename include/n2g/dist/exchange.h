@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "n2g/base/bytes.h"
 #include "n2g/dist/rank_context.h"
-#include "n2g/io/bytes.h"
 
 namespace n2g {
 

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "n2g/base/bytes.h"
 #include "n2g/io/atlas.h"
-#include "n2g/io/bytes.h"
 
 namespace n2g {
 

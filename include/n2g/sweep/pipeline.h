@@ -11,11 +11,13 @@
 
 namespace n2g {
 
+// What a finished sweep tells its program; the figures and graphs are in the atlas.
 struct SweepSummary {
   std::string atlas;
   int64_t neurons = 0;
+  int world_size = 1;
   double wall_seconds = 0;
-  std::string report;  // rank 0: the per-layer table and the best neurons
+  double forward_share = 0;  // share of rank 0's fit stage spent in forward passes
 };
 
 // Collective over context.comm. Rank 0 writes progress and the summary to `log`. Checkpoints of

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "n2g/base/timing.h"
 #include "n2g/dist/exchange.h"
 #include "n2g/dist/rank_context.h"
 #include "n2g/fit/fit_wave.h"
@@ -17,10 +18,6 @@
 #include "n2g/sweep/setup.h"
 
 namespace n2g {
-
-inline double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // Test hook: with N2G_TEST_FAIL_IN=<stage> (scan, exchange, fit, write), the rank named by
 // N2G_TEST_FAIL_RANK (default 0) throws an Error when it reaches that stage, to prove that a fault

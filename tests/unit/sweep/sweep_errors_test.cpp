@@ -237,7 +237,9 @@ TEST(Sweep, RunsOnOneRankAndWritesAnAtlas) {
   EXPECT_EQ(summary.neurons, 4);
   EXPECT_TRUE(fs::exists(config.run.output));
   EXPECT_FALSE(fs::exists(config.checkpoint_dir()));  // removed once the atlas is complete
-  EXPECT_NE(summary.report.find("layer"), std::string::npos);
+  EXPECT_EQ(summary.atlas, config.run.output);
+  EXPECT_EQ(summary.world_size, 1);
+  EXPECT_GT(summary.forward_share, 0.0);
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // a corrupt length is caught before anything is allocated for it.
 #include <gtest/gtest.h>
 
-#include "n2g/io/bytes.h"
+#include "n2g/base/bytes.h"
 
 namespace n2g {
 namespace {

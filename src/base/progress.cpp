@@ -1,4 +1,4 @@
-#include "n2g/cli/progress.h"
+#include "n2g/base/progress.h"
 
 #include <unistd.h>
 
