@@ -17,14 +17,40 @@ namespace {
 namespace fs = std::filesystem;
 using namespace n2g::testing;
 
-std::string write_synthetic(const std::string& name) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+// Every number of /run, each with its own value (listed here independently of the writer's table,
+// so that a field the writer forgets fails the round trip).
+const std::vector<double RunTimings::*> kRunNumberFields = {
+    &RunTimings::scan_seconds, &RunTimings::exchange_seconds, &RunTimings::fit_seconds, &RunTimings::tokens_per_second,
+    &RunTimings::neurons_per_second, &RunTimings::exchange_bytes, &RunTimings::resumed_neurons, &RunTimings::threads,
+    &RunTimings::fit_core_seconds_per_neuron, &RunTimings::windows_core_seconds_per_neuron,
+    &RunTimings::prune_core_seconds_per_neuron, &RunTimings::saliency_core_seconds_per_neuron,
+    &RunTimings::augment_core_seconds_per_neuron, &RunTimings::evaluate_core_seconds_per_neuron,
+    &RunTimings::windows_forward_tokens_per_neuron, &RunTimings::prune_forward_tokens_per_neuron,
+    &RunTimings::saliency_forward_tokens_per_neuron, &RunTimings::augment_forward_tokens_per_neuron};
+
+RunTimings synthetic_timings() {
   RunTimings timings;
   timings.device = "cpu";
   timings.dtype = "float32";
-  timings.tokens_per_second = 1234.5;
+  timings.reproducible = "exact";
+  double value = 1234.5;
+  for (auto field : kRunNumberFields) timings.*field = value++;
+  return timings;
+}
+
+std::string write_synthetic(const std::string& name) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  const RunTimings timings = synthetic_timings();
   write_atlas(path, synthetic_header(), synthetic_rows(0, 1), timings, {3.0, 0.25, 7.0}, MPI_COMM_WORLD);
   return path;
+}
+
+void expect_same_floats(const std::vector<float>& a, const std::vector<float>& b, const char* what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::isnan(b[i])) EXPECT_TRUE(std::isnan(a[i])) << what << "[" << i << "]";
+    else EXPECT_EQ(a[i], b[i]) << what << "[" << i << "]";
+  }
 }
 
 void expect_same_scores(const FiringScores& a, const FiringScores& b) {
@@ -48,18 +74,23 @@ TEST(Atlas, ReaderReturnsEveryRowAsWritten) {
     EXPECT_EQ(got.index, expected.index);
     EXPECT_EQ(got.status, expected.status);
     EXPECT_EQ(got.error, expected.error);
-    EXPECT_EQ(got.max_activation, expected.max_activation);
+    expect_same_floats({got.max_activation, got.density, got.accuracy},
+                       {expected.max_activation, expected.density, expected.accuracy}, "max_activation, density, accuracy");
     EXPECT_EQ(got.example_window, expected.example_window);
     EXPECT_EQ(got.example_position, expected.example_position);
+    expect_same_floats(got.example_activation, expected.example_activation, "example_activation");
     EXPECT_EQ(got.example_split, expected.example_split);
     expect_same_scores(got.firing, expected.firing);
     expect_same_scores(got.nonfiring, expected.nonfiring);
+    expect_same_scores(got.token_baseline, expected.token_baseline);
     expect_same_scores(got.ngram_baseline, expected.ngram_baseline);
     EXPECT_EQ(got.firing_count, expected.firing_count);
+    EXPECT_EQ(got.nonfiring_count, expected.nonfiring_count);
     EXPECT_EQ(got.graph.token, expected.graph.token);
     EXPECT_EQ(got.graph.parent, expected.graph.parent);
     EXPECT_EQ(got.graph.activator, expected.graph.activator);
     EXPECT_EQ(got.graph.importance, expected.graph.importance);
+    expect_same_floats(got.graph.end_activation, expected.graph.end_activation, "end_activation");
   }
   EXPECT_EQ(atlas.find(1, 2), 6);
   EXPECT_FALSE(atlas.find(3, 0).has_value());
@@ -70,8 +101,11 @@ TEST(Atlas, ReaderReturnsEveryRowAsWritten) {
   EXPECT_EQ(atlas.rows_with_context(6), (std::vector<int32_t>{4}));    // row 5 failed: no graph
   EXPECT_TRUE(atlas.rows_activating_on(19).empty());
   EXPECT_THROW(atlas.rows_activating_on(20), FormatError);
-  const RunTimings run = atlas.run();
-  EXPECT_EQ(run.tokens_per_second, 1234.5);
+  const RunTimings run = atlas.run(), written = synthetic_timings();
+  for (auto field : kRunNumberFields) EXPECT_EQ(run.*field, written.*field);
+  EXPECT_EQ(run.device, "cpu");
+  EXPECT_EQ(run.dtype, "float32");
+  EXPECT_EQ(run.reproducible, "exact");
   ASSERT_EQ(run.rank_seconds.size(), 1u);
   EXPECT_EQ(run.rank_seconds[0][0], 3.0);
   EXPECT_EQ(run.rank_seconds[0][2], 7.0);
