@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -206,59 +208,139 @@ std::string augment_method_name(AugmentMethod method) {
   return "lm";
 }
 
-void read_model(Section s, ModelConfig& m) {
-  s.read("path", m.path, true);
-  s.read_choice("hook", m.hook, {"mlp.hook_pre", "mlp.hook_mid", "mlp.hook_post"});
-  s.read_choice("dtype", m.dtype, {"auto", "float32", "bfloat16", "float16"});
-  s.read_choice("device", m.device, {"auto", "cpu", "cuda"});
-  s.read("prepend_bos", m.prepend_bos);
-  s.reject_unknown();
+void emit_selection(YAML::Emitter& out, const char* key, const std::optional<std::vector<int32_t>>& values) {
+  out << YAML::Key << key << YAML::Value;
+  if (!values) {
+    out << "all";
+    return;
+  }
+  out << YAML::Flow << YAML::BeginSeq;
+  for (int32_t v : *values) out << v;
+  out << YAML::EndSeq;
 }
 
-void read_fit(Section s, FitParams& f) {
-  s.read("train_fraction", f.train_fraction, Range{0, 1, true, true});
-  s.read("seed", f.seed, Range{0, kInfinity});
-  {
-    Section p = s.section("prune");
-    p.read("min_ratio", f.prune.min_ratio, Range{0, 1, true, false});
-    p.read("max_context", f.prune.max_context, Range{0, kInfinity});
-    p.read("step", f.prune.step, Range{1, kInfinity});
-    p.read("post_context", f.prune.post_context, Range{0, kInfinity});
-    p.read("pivot_threshold", f.prune.pivot_threshold, Range{0, 1, true, false});
-    p.reject_unknown();
+
+void read_mask_token(Section& s, SweepConfig& c) {
+  YAML::Node mask = s.get("mask_token");
+  if (!mask.IsDefined() || mask.IsNull()) return;
+  int32_t id;
+  if (mask.IsScalar() && mask.Scalar() == "auto")
+    c.fit.mask_token.reset();
+  else if (mask.IsScalar() && YAML::convert<int32_t>::decode(mask, id) && id >= 0)
+    c.fit.mask_token = id;
+  else
+    s.fail(mask, "mask_token", "expected auto or a token id >= 0, got '" + (mask.IsScalar() ? mask.Scalar() : "?") + "'");
+}
+
+// Every key of the config, once: where it sits in the YAML, how it is read and checked into
+// SweepConfig, and how its resolved value is written back (resolved_yaml, stored in the atlas and
+// in the run identity). A key cannot be parsed and then forgotten by the emitter.
+struct Key {
+  std::string section;  // "model", "fit.prune", ...
+  std::string name;
+  std::function<void(Section&, SweepConfig&)> read;
+  std::function<void(YAML::Emitter&, const SweepConfig&)> emit;
+};
+
+// `get` returns the field of a (const or not) SweepConfig; `read` reads it with any checks.
+template <class Get, class Read>
+Key key(const char* section, const char* name, Get get, Read read) {
+  return {section, name, [=](Section& s, SweepConfig& c) { read(s, name, get(c)); },
+          [=](YAML::Emitter& out, const SweepConfig& c) { out << YAML::Key << name << YAML::Value << get(c); }};
+}
+template <class Get>
+Key number(const char* section, const char* name, Get get, Range range) {
+  return key(section, name, get, [range](Section& s, const char* n, auto& field) { s.read(n, field, range); });
+}
+template <class Get>
+Key flag(const char* section, const char* name, Get get) {
+  return key(section, name, get, [](Section& s, const char* n, bool& field) { s.read(n, field); });
+}
+template <class Get>
+Key text(const char* section, const char* name, Get get, bool required) {
+  return key(section, name, get, [required](Section& s, const char* n, std::string& field) { s.read(n, field, required); });
+}
+template <class Get>
+Key choice(const char* section, const char* name, Get get, std::vector<std::string> choices) {
+  return key(section, name, get, [choices](Section& s, const char* n, std::string& field) { s.read_choice(n, field, choices); });
+}
+template <class Get>
+Key selection(const char* section, const char* name, Get get) {
+  return {section, name, [=](Section& s, SweepConfig& c) { s.read_selection(name, get(c)); },
+          [=](YAML::Emitter& out, const SweepConfig& c) { emit_selection(out, name, get(c)); }};
+}
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> all = {
+      text("model", "path", [](auto& c) -> auto& { return c.model.path; }, true),
+      choice("model", "hook", [](auto& c) -> auto& { return c.model.hook; }, {"mlp.hook_pre", "mlp.hook_mid", "mlp.hook_post"}),
+      choice("model", "dtype", [](auto& c) -> auto& { return c.model.dtype; }, {"auto", "float32", "bfloat16", "float16"}),
+      choice("model", "device", [](auto& c) -> auto& { return c.model.device; }, {"auto", "cpu", "cuda"}),
+      flag("model", "prepend_bos", [](auto& c) -> auto& { return c.model.prepend_bos; }),
+      text("dataset", "path", [](auto& c) -> auto& { return c.dataset.path; }, true),
+      number("dataset", "max_windows", [](auto& c) -> auto& { return c.dataset.max_windows; }, Range{0, kInfinity}),
+      selection("neurons", "layers", [](auto& c) -> auto& { return c.neurons.layers; }),
+      selection("neurons", "indices", [](auto& c) -> auto& { return c.neurons.indices; }),
+      number("scan", "top_k", [](auto& c) -> auto& { return c.scan.top_k; }, Range{1, kInfinity}),
+      number("scan", "batch_windows", [](auto& c) -> auto& { return c.scan.batch_windows; }, Range{1, kInfinity}),
+      number("fit", "train_fraction", [](auto& c) -> auto& { return c.fit.train_fraction; }, Range{0, 1, true, true}),
+      number("fit", "seed", [](auto& c) -> auto& { return c.fit.seed; }, Range{0, kInfinity}),
+      number("fit.prune", "min_ratio", [](auto& c) -> auto& { return c.fit.prune.min_ratio; }, Range{0, 1, true, false}),
+      number("fit.prune", "max_context", [](auto& c) -> auto& { return c.fit.prune.max_context; }, Range{0, kInfinity}),
+      number("fit.prune", "step", [](auto& c) -> auto& { return c.fit.prune.step; }, Range{1, kInfinity}),
+      number("fit.prune", "post_context", [](auto& c) -> auto& { return c.fit.prune.post_context; }, Range{0, kInfinity}),
+      number("fit.prune", "pivot_threshold", [](auto& c) -> auto& { return c.fit.prune.pivot_threshold; },
+             Range{0, 1, true, false}),
+      {"fit.saliency", "mask_token", read_mask_token,
+       [](YAML::Emitter& out, const SweepConfig& c) {
+         out << YAML::Key << "mask_token" << YAML::Value;
+         if (c.fit.mask_token) out << *c.fit.mask_token;
+         else out << "auto";
+       }},
+      {"fit.augment", "method",
+       [](Section& s, SweepConfig& c) {
+         std::string method = augment_method_name(c.fit.augment.method);
+         s.read_choice("method", method, {"lm", "embedding", "none"});
+         c.fit.augment.method = augment_method(method);
+       },
+       [](YAML::Emitter& out, const SweepConfig& c) {
+         out << YAML::Key << "method" << YAML::Value << augment_method_name(c.fit.augment.method);
+       }},
+      number("fit.augment", "max_substitutes", [](auto& c) -> auto& { return c.fit.augment.max_substitutes; }, Range{0, kInfinity}),
+      number("fit.augment", "important_threshold", [](auto& c) -> auto& { return c.fit.augment.important_threshold; },
+             Range{0, kInfinity}),
+      number("fit.augment", "min_ratio", [](auto& c) -> auto& { return c.fit.augment.min_ratio; }, Range{0, kInfinity}),
+      number("fit.augment", "min_prob", [](auto& c) -> auto& { return c.fit.augment.min_prob; }, Range{0, 1}),
+      number("fit.graph", "activation_threshold", [](auto& c) -> auto& { return c.fit.graph.activation_threshold; },
+             Range{0, kInfinity}),
+      number("fit.graph", "importance_threshold", [](auto& c) -> auto& { return c.fit.graph.importance_threshold; },
+             Range{0, kInfinity}),
+      number("eval", "fire_threshold", [](auto& c) -> auto& { return c.eval.fire_threshold; }, Range{0, kInfinity, true}),
+      number("eval", "max_tokens", [](auto& c) -> auto& { return c.eval.max_tokens; }, Range{1, kInfinity}),
+      flag("eval", "baselines", [](auto& c) -> auto& { return c.eval.baselines; }),
+      text("run", "output", [](auto& c) -> auto& { return c.run.output; }, true),
+      {"run", "checkpoint_dir", [](Section& s, SweepConfig& c) { s.read("checkpoint_dir", c.run.checkpoint_dir); },
+       [](YAML::Emitter& out, const SweepConfig& c) {
+         out << YAML::Key << "checkpoint_dir" << YAML::Value << c.checkpoint_dir();  // resolved
+       }},
+      number("run", "neurons_per_wave", [](auto& c) -> auto& { return c.run.neurons_per_wave; }, Range{1, kInfinity}),
+      number("run", "batch_tokens", [](auto& c) -> auto& { return c.run.batch_tokens; }, Range{1, kInfinity}),
+      number("run", "threads", [](auto& c) -> auto& { return c.run.threads; }, Range{0, kInfinity}),
+      flag("run", "progress", [](auto& c) -> auto& { return c.run.progress; }),
+      choice("run", "reproducible", [](auto& c) -> auto& { return c.run.reproducible; }, {"fast", "exact"}),
+  };
+  return all;
+}
+
+// The sections of keys(), parents before children, in the order they first appear.
+std::vector<std::string> section_paths() {
+  std::vector<std::string> paths;
+  for (const Key& k : keys()) {
+    for (size_t dot = k.section.find('.'); dot != std::string::npos; dot = k.section.find('.', dot + 1))
+      if (std::find(paths.begin(), paths.end(), k.section.substr(0, dot)) == paths.end()) paths.push_back(k.section.substr(0, dot));
+    if (std::find(paths.begin(), paths.end(), k.section) == paths.end()) paths.push_back(k.section);
   }
-  {
-    Section p = s.section("saliency");
-    YAML::Node mask = p.get("mask_token");
-    if (mask.IsDefined() && !mask.IsNull()) {
-      int32_t id;
-      if (mask.IsScalar() && mask.Scalar() == "auto")
-        f.mask_token.reset();
-      else if (mask.IsScalar() && YAML::convert<int32_t>::decode(mask, id) && id >= 0)
-        f.mask_token = id;
-      else
-        p.fail(mask, "mask_token", "expected auto or a token id >= 0, got '" + (mask.IsScalar() ? mask.Scalar() : "?") + "'");
-    }
-    p.reject_unknown();
-  }
-  {
-    Section p = s.section("augment");
-    std::string method = augment_method_name(f.augment.method);
-    p.read_choice("method", method, {"lm", "embedding", "none"});
-    f.augment.method = augment_method(method);
-    p.read("max_substitutes", f.augment.max_substitutes, Range{0, kInfinity});
-    p.read("important_threshold", f.augment.important_threshold, Range{0, kInfinity});
-    p.read("min_ratio", f.augment.min_ratio, Range{0, kInfinity});
-    p.read("min_prob", f.augment.min_prob, Range{0, 1});
-    p.reject_unknown();
-  }
-  {
-    Section p = s.section("graph");
-    p.read("activation_threshold", f.graph.activation_threshold, Range{0, kInfinity});
-    p.read("importance_threshold", f.graph.importance_threshold, Range{0, kInfinity});
-    p.reject_unknown();
-  }
-  s.reject_unknown();
+  return paths;
 }
 
 }  // namespace
@@ -275,47 +357,19 @@ SweepConfig parse_sweep_config(const std::string& yaml_text, const std::string& 
   SweepConfig config;
   config.file = file;
   Section top(root, "", file);
-  read_model(top.section("model"), config.model);
-  {
-    Section s = top.section("dataset");
-    s.read("path", config.dataset.path, true);
-    s.read("max_windows", config.dataset.max_windows, Range{0, kInfinity});
-    s.reject_unknown();
+  std::map<std::string, Section> sections;
+  for (const std::string& path : section_paths()) {
+    const size_t dot = path.rfind('.');
+    Section& parent = dot == std::string::npos ? top : sections.at(path.substr(0, dot));
+    sections.emplace(path, parent.section(dot == std::string::npos ? path : path.substr(dot + 1)));
   }
-  {
-    Section s = top.section("neurons");
-    s.read_selection("layers", config.neurons.layers);
-    s.read_selection("indices", config.neurons.indices);
-    s.reject_unknown();
-  }
-  {
-    Section s = top.section("scan");
-    s.read("top_k", config.scan.top_k, Range{1, kInfinity});
-    s.read("batch_windows", config.scan.batch_windows, Range{1, kInfinity});
-    s.reject_unknown();
-  }
-  read_fit(top.section("fit"), config.fit);
-  {
-    Section s = top.section("eval");
-    s.read("fire_threshold", config.eval.fire_threshold, Range{0, kInfinity, true});
-    s.read("max_tokens", config.eval.max_tokens, Range{1, kInfinity});
-    s.read("baselines", config.eval.baselines);
-    s.reject_unknown();
-  }
-  {
-    Section s = top.section("run");
-    s.read("output", config.run.output, true);
-    s.read("checkpoint_dir", config.run.checkpoint_dir);
-    s.read("neurons_per_wave", config.run.neurons_per_wave, Range{1, kInfinity});
-    s.read("batch_tokens", config.run.batch_tokens, Range{1, kInfinity});
-    s.read("threads", config.run.threads, Range{0, kInfinity});
-    s.read("progress", config.run.progress);
-    s.read_choice("reproducible", config.run.reproducible, {"fast", "exact"});
-    if (config.run.reproducible == "exact" && config.model.dtype != "float32" && config.model.dtype != "auto")
-      s.fail(s.get("reproducible"), "reproducible",
+  for (const Key& k : keys()) k.read(sections.at(k.section), config);
+  if (config.run.reproducible == "exact" && config.model.dtype != "float32" && config.model.dtype != "auto") {
+    Section& run = sections.at("run");
+    run.fail(run.get("reproducible"), "reproducible",
              "exact needs model.dtype float32 or auto (16-bit dtypes are not rank-invariant), got " + config.model.dtype);
-    s.reject_unknown();
   }
+  for (const std::string& path : section_paths()) sections.at(path).reject_unknown();
   top.reject_unknown();
   return config;
 }
@@ -332,66 +386,29 @@ std::string SweepConfig::checkpoint_dir() const {
   return run.checkpoint_dir.empty() ? run.output + ".ckpt" : run.checkpoint_dir;
 }
 
-namespace {
-
-void emit_selection(YAML::Emitter& out, const char* key, const std::optional<std::vector<int32_t>>& values) {
-  out << YAML::Key << key << YAML::Value;
-  if (!values) {
-    out << "all";
-    return;
-  }
-  out << YAML::Flow << YAML::BeginSeq;
-  for (int32_t v : *values) out << v;
-  out << YAML::EndSeq;
-}
-
-}  // namespace
 
 std::string SweepConfig::resolved_yaml() const {
   YAML::Emitter out;
   out.SetDoublePrecision(17);
   out << YAML::BeginMap;
-  out << YAML::Key << "model" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value << model.path
-      << YAML::Key << "hook" << YAML::Value << model.hook << YAML::Key << "dtype" << YAML::Value << model.dtype
-      << YAML::Key << "device" << YAML::Value << model.device << YAML::Key << "prepend_bos" << YAML::Value
-      << model.prepend_bos << YAML::EndMap;
-  out << YAML::Key << "dataset" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value
-      << dataset.path << YAML::Key << "max_windows" << YAML::Value << dataset.max_windows << YAML::EndMap;
-  out << YAML::Key << "neurons" << YAML::Value << YAML::BeginMap;
-  emit_selection(out, "layers", neurons.layers);
-  emit_selection(out, "indices", neurons.indices);
-  out << YAML::EndMap;
-  out << YAML::Key << "scan" << YAML::Value << YAML::BeginMap << YAML::Key << "top_k" << YAML::Value << scan.top_k
-      << YAML::Key << "batch_windows" << YAML::Value << scan.batch_windows << YAML::EndMap;
-  out << YAML::Key << "fit" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "train_fraction" << YAML::Value << fit.train_fraction << YAML::Key << "seed" << YAML::Value
-      << fit.seed;
-  out << YAML::Key << "prune" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "min_ratio"
-      << YAML::Value << fit.prune.min_ratio << YAML::Key << "max_context" << YAML::Value << fit.prune.max_context
-      << YAML::Key << "step" << YAML::Value << fit.prune.step << YAML::Key << "post_context" << YAML::Value
-      << fit.prune.post_context << YAML::Key << "pivot_threshold" << YAML::Value << fit.prune.pivot_threshold
-      << YAML::EndMap;
-  out << YAML::Key << "saliency" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "mask_token"
-      << YAML::Value;
-  if (fit.mask_token) out << *fit.mask_token; else out << "auto";
-  out << YAML::EndMap;
-  out << YAML::Key << "augment" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "method"
-      << YAML::Value << augment_method_name(fit.augment.method) << YAML::Key << "max_substitutes" << YAML::Value
-      << fit.augment.max_substitutes << YAML::Key << "important_threshold" << YAML::Value
-      << fit.augment.important_threshold << YAML::Key << "min_ratio" << YAML::Value << fit.augment.min_ratio
-      << YAML::Key << "min_prob" << YAML::Value << fit.augment.min_prob << YAML::EndMap;
-  out << YAML::Key << "graph" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "activation_threshold"
-      << YAML::Value << fit.graph.activation_threshold << YAML::Key << "importance_threshold" << YAML::Value
-      << fit.graph.importance_threshold << YAML::EndMap;
-  out << YAML::EndMap;
-  out << YAML::Key << "eval" << YAML::Value << YAML::BeginMap << YAML::Key << "fire_threshold" << YAML::Value
-      << eval.fire_threshold << YAML::Key << "max_tokens" << YAML::Value << eval.max_tokens << YAML::Key
-      << "baselines" << YAML::Value << eval.baselines << YAML::EndMap;
-  out << YAML::Key << "run" << YAML::Value << YAML::BeginMap << YAML::Key << "output" << YAML::Value << run.output
-      << YAML::Key << "checkpoint_dir" << YAML::Value << checkpoint_dir() << YAML::Key << "neurons_per_wave"
-      << YAML::Value << run.neurons_per_wave << YAML::Key << "batch_tokens" << YAML::Value << run.batch_tokens
-      << YAML::Key << "threads" << YAML::Value << run.threads << YAML::Key << "progress" << YAML::Value
-      << run.progress << YAML::Key << "reproducible" << YAML::Value << run.reproducible << YAML::EndMap;
+  const auto paths = section_paths();
+  // A section's keys, then its subsections as flow maps.
+  std::function<void(const std::string&)> emit_section = [&](const std::string& path) {
+    for (const Key& k : keys())
+      if (k.section == path) k.emit(out, *this);
+    for (const std::string& child : paths)
+      if (child.rfind(path + ".", 0) == 0 && child.find('.', path.size() + 1) == std::string::npos) {
+        out << YAML::Key << child.substr(path.size() + 1) << YAML::Value << YAML::Flow << YAML::BeginMap;
+        emit_section(child);
+        out << YAML::EndMap;
+      }
+  };
+  for (const std::string& path : paths)
+    if (path.find('.') == std::string::npos) {
+      out << YAML::Key << path << YAML::Value << YAML::BeginMap;
+      emit_section(path);
+      out << YAML::EndMap;
+    }
   out << YAML::EndMap;
   return out.c_str();
 }
