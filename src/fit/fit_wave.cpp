@@ -4,9 +4,11 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <set>
 
 #include "n2g/fit/augment.h"
 #include "n2g/fit/baselines.h"
+#include "n2g/fit/calibrate.h"
 #include "n2g/fit/lines.h"
 #include "n2g/fit/prune.h"
 #include "n2g/fit/saliency.h"
@@ -66,7 +68,9 @@ struct Wave {
   const std::vector<NeuronTask>& tasks;
   std::vector<NeuronFit> fits;
   std::vector<std::vector<std::vector<int32_t>>> test;              // [task][window] cut to eval.max_tokens
+  std::vector<std::vector<std::vector<int32_t>>> random_test;       // [task][window] cut to eval.max_tokens
   std::vector<std::vector<std::vector<float>>> train_acts, test_acts;  // [task][window][position]
+  std::vector<std::vector<std::vector<float>>> random_train_acts, random_test_acts;
 
   void check(size_t task, const std::vector<float>& values, const char* stage) {
     if (fits[task].failed) return;
@@ -80,27 +84,43 @@ struct Wave {
 };
 
 Wave make_wave(const std::vector<NeuronTask>& tasks, const EvalParams& eval) {
-  Wave wave{tasks, std::vector<NeuronFit>(tasks.size()), {}, {}, {}};
+  Wave wave{tasks, std::vector<NeuronFit>(tasks.size()), {}, {}, {}, {}, {}, {}};
   wave.test.resize(tasks.size());
+  wave.random_test.resize(tasks.size());
   for (size_t t = 0; t < tasks.size(); ++t) {
     if (!(tasks[t].a_max > 0.0f)) {
       wave.fits[t].failed = true;
       wave.fits[t].error = "a_max must be > 0 to fit a graph";
     }
-    for (const auto& window : tasks[t].test)
-      wave.test[t].emplace_back(window.begin(), window.begin() + std::min(window.size(), static_cast<size_t>(eval.max_tokens)));
+    const auto cut = [&eval](const std::vector<int32_t>& window) {
+      return std::vector<int32_t>(window.begin(), window.begin() + std::min(window.size(), static_cast<size_t>(eval.max_tokens)));
+    };
+    for (const auto& window : tasks[t].test) wave.test[t].push_back(cut(window));
+    for (const auto& window : tasks[t].random_test) wave.random_test[t].push_back(cut(window));
   }
   return wave;
 }
 
-// Stage 0: the neuron's activations on its windows, from the scan or from one oracle call.
+// Stage 0: the neuron's activations on its windows, from the scan or from one oracle call (the
+// random windows always from the oracle: the neurons of a wave mostly share them, so each runs once).
 void window_activations(ActivationOracle& oracle, Wave& wave) {
   const auto& tasks = wave.tasks;
   wave.train_acts.resize(tasks.size());
   wave.test_acts.resize(tasks.size());
+  wave.random_train_acts.resize(tasks.size());
+  wave.random_test_acts.resize(tasks.size());
   std::vector<NeuronSequence> batch;
   std::vector<std::vector<float>*> destination;
   for (size_t t = 0; t < tasks.size(); ++t) {
+    const auto ask = [&](const std::vector<std::vector<int32_t>>& windows, std::vector<std::vector<float>>& values) {
+      values.resize(windows.size());
+      for (size_t w = 0; w < windows.size(); ++w) {
+        batch.push_back({tasks[t].neuron, windows[w]});
+        destination.push_back(&values[w]);
+      }
+    };
+    ask(tasks[t].random_train, wave.random_train_acts[t]);
+    ask(wave.random_test[t], wave.random_test_acts[t]);
     const bool scanned = !tasks[t].train_activations.empty() || !tasks[t].test_activations.empty();
     if (scanned) {
       wave.train_acts[t] = tasks[t].train_activations;
@@ -109,16 +129,8 @@ void window_activations(ActivationOracle& oracle, Wave& wave) {
         wave.test_acts[t].emplace_back(values.begin(), values.begin() + wave.test[t][w].size());
       }
     } else {
-      wave.train_acts[t].resize(tasks[t].train.size());
-      wave.test_acts[t].resize(tasks[t].test.size());
-      for (size_t w = 0; w < tasks[t].train.size(); ++w) {
-        batch.push_back({tasks[t].neuron, tasks[t].train[w]});
-        destination.push_back(&wave.train_acts[t][w]);
-      }
-      for (size_t w = 0; w < tasks[t].test.size(); ++w) {
-        batch.push_back({tasks[t].neuron, wave.test[t][w]});
-        destination.push_back(&wave.test_acts[t][w]);
-      }
+      ask(tasks[t].train, wave.train_acts[t]);
+      ask(wave.test[t], wave.test_acts[t]);
     }
   }
   if (!batch.empty()) {
@@ -128,6 +140,9 @@ void window_activations(ActivationOracle& oracle, Wave& wave) {
   for (size_t t = 0; t < tasks.size(); ++t) {
     for (const auto& values : wave.train_acts[t]) wave.check(t, values, "the window pass");
     for (const auto& values : wave.test_acts[t]) wave.check(t, values, "the window pass");
+    for (const auto& values : tasks[t].extra_train_activations) wave.check(t, values, "the window pass");
+    for (const auto& values : wave.random_train_acts[t]) wave.check(t, values, "the window pass");
+    for (const auto& values : wave.random_test_acts[t]) wave.check(t, values, "the window pass");
   }
 }
 
@@ -139,22 +154,52 @@ struct Prompt {
   float factor;  // normalises its activations: scale / a_max
 };
 
+// n2g+ pivots of one train window: its argmax, then the other positions above the activation
+// threshold, largest first, up to plus.max_pivots; a position whose token and max_context tokens
+// before it repeat an earlier pivot of the neuron is left out (`seen`): it would prune the same.
+std::vector<int32_t> plus_pivots(const NeuronTask& task, const std::vector<float>& activations, size_t window,
+                                 const TokenTable& table, const FitParams& fit, std::set<std::vector<int32_t>>& seen) {
+  const auto& tokens = task.train[window];
+  std::vector<int32_t> order;
+  for (int32_t j : find_pivots(tokens, activations, table, fit.prune.pivot_threshold)) order.push_back(j);
+  std::vector<int32_t> others;
+  for (size_t j = 0; j < tokens.size(); ++j)
+    if (!table.is_special(tokens[j]) && activations[j] / task.a_max > fit.graph.activation_threshold &&
+        std::find(order.begin(), order.end(), static_cast<int32_t>(j)) == order.end())
+      others.push_back(static_cast<int32_t>(j));
+  std::stable_sort(others.begin(), others.end(), [&](int32_t a, int32_t b) { return activations[a] > activations[b]; });
+  order.insert(order.end(), others.begin(), others.end());
+  std::vector<int32_t> pivots;
+  for (int32_t j : order) {
+    if (static_cast<int>(pivots.size()) >= fit.plus.max_pivots) break;
+    const int32_t first = std::max(0, j - fit.prune.max_context);
+    if (seen.emplace(tokens.begin() + first, tokens.begin() + j + 1).second) pivots.push_back(j);
+  }
+  return pivots;
+}
+
 // Stage 1: prune the train windows of every neuron that has not failed.
-std::vector<Prompt> prune_wave(ActivationOracle& oracle, const TokenTable& table, const PruneParams& params, const Wave& wave) {
+std::vector<Prompt> prune_wave(ActivationOracle& oracle, const TokenTable& table, const FitParams& fit, const Wave& wave) {
   std::vector<WindowActivations> inputs;
   std::vector<size_t> input_task;
   for (size_t t = 0; t < wave.tasks.size(); ++t) {
     if (wave.fits[t].failed) continue;
+    std::set<std::vector<int32_t>> seen;
     for (size_t w = 0; w < wave.tasks[t].train.size(); ++w) {
-      inputs.push_back({wave.tasks[t].neuron, &wave.tasks[t].train[w], &wave.train_acts[t][w]});
-      input_task.push_back(t);
+      inputs.push_back({wave.tasks[t].neuron, &wave.tasks[t].train[w], &wave.train_acts[t][w], {}});
+      if (fit.plus_method() && fit.plus.secondary_pivots) {
+        inputs.back().pivots = plus_pivots(wave.tasks[t], wave.train_acts[t][w], w, table, fit, seen);
+        if (inputs.back().pivots.empty()) inputs.pop_back();
+      }
+      if (input_task.size() < inputs.size()) input_task.push_back(t);
     }
   }
   std::vector<Prompt> prompts;
-  for (auto& pruned : prune(oracle, table, params, inputs)) {
+  for (auto& pruned : prune(oracle, table, fit.prune, inputs)) {
     const size_t t = input_task[pruned.window];
     NeuronSequence sequence{wave.tasks[t].neuron, pruned.tokens};
-    const float factor = pruned.scale / wave.tasks[t].a_max;
+    const float scale = fit.plus_method() ? std::min(pruned.scale, static_cast<float>(fit.plus.max_prune_scale)) : pruned.scale;
+    const float factor = scale / wave.tasks[t].a_max;
     prompts.push_back({t, std::move(pruned), std::move(sequence), factor});
   }
   return prompts;
@@ -241,33 +286,94 @@ NeuronScores score_predictor(const std::vector<std::vector<int32_t>>& windows, c
   return score(counts);
 }
 
-// Stage 5 (host): the graph and the baselines on the test windows.
-void evaluate(const TokenTable& table, const EvalParams& eval, Wave& wave) {
+// The predictors of one neuron, fitted on its train positions.
+struct Predictors {
+  const Trie& graph;
+  LookupBaseline token{0}, ngram{kNgramContext};
+};
+
+// One test set's real activations and each predictor's predictions.
+struct TestScores {
+  NeuronScores graph, token, ngram;
+};
+
+TestScores score_test_set(const Predictors& predictors, const std::vector<std::vector<int32_t>>& windows,
+                          const std::vector<std::vector<float>>& activations, float inverse, const TokenTable& table,
+                          const EvalParams& eval, MissDiagnostics* misses) {
   const auto skip = [&table](int32_t token) { return table.is_special(token); };
+  std::vector<std::vector<float>> real, graph, token, ngram;
+  for (size_t w = 0; w < windows.size(); ++w) {
+    const auto& tokens = windows[w];
+    real.push_back(scaled(activations[w], inverse));
+    graph.push_back(predictors.graph.predict(tokens, skip));
+    token.push_back(predictors.token.predict(tokens));
+    ngram.push_back(predictors.ngram.predict(tokens));
+    if (misses)
+      for (size_t i = 0; i < tokens.size(); ++i)
+        if (!skip(tokens[i]) && real[w][i] >= eval.fire_threshold && graph[w][i] < eval.fire_threshold)
+          ++(predictors.graph.walk(tokens, i, skip).empty() ? misses->token_absent : misses->context_unmatched);
+  }
+  TestScores scores;
+  scores.graph = score_predictor(windows, real, graph, table, eval.fire_threshold);
+  if (eval.baselines) {
+    scores.token = score_predictor(windows, real, token, table, eval.fire_threshold);
+    scores.ngram = score_predictor(windows, real, ngram, table, eval.fire_threshold);
+  }
+  return scores;
+}
+
+// Stage 5 (host): the graph is finished (n2g+ learns from every train position: firing tokens and
+// calibrated ENDs), the baselines are fitted on the same train windows, and every predictor is
+// scored on the top-window test half and on the random test windows.
+void evaluate(const TokenTable& table, const FitParams& params, const EvalParams& eval, Wave& wave) {
   for (size_t t = 0; t < wave.tasks.size(); ++t) {
     NeuronFit& fit = wave.fits[t];
     if (fit.failed) continue;
     try {
+      const NeuronTask& task = wave.tasks[t];
+      const float inverse = 1.0f / task.a_max;
+      std::vector<std::vector<float>> normalised;  // [train window][position]: top, then random
+      std::vector<TrainWindow> train;
+      std::vector<const std::vector<int32_t>*> train_tokens;
+      const auto add = [&](const std::vector<std::vector<int32_t>>& windows, const std::vector<std::vector<float>>& values) {
+        for (size_t w = 0; w < windows.size(); ++w) {
+          train_tokens.push_back(&windows[w]);
+          normalised.push_back(scaled(values[w], inverse));
+        }
+      };
+      add(task.train, wave.train_acts[t]);
+      add(task.extra_train, task.extra_train_activations);
+      add(task.random_train, wave.random_train_acts[t]);
+      for (size_t w = 0; w < normalised.size(); ++w) train.push_back({train_tokens[w], &normalised[w]});
+
+      if (params.plus_method() && params.plus.token_fallback)
+        add_firing_tokens(fit.graph, train, table, params.graph.activation_threshold);
       fit.graph.merge_ignores();
-      const float inverse = 1.0f / wave.tasks[t].a_max;
-      LookupBaseline token_lookup(0), ngram_lookup(kNgramContext);
-      for (size_t w = 0; w < wave.tasks[t].train.size(); ++w) {
-        const auto normalised = scaled(wave.train_acts[t][w], inverse);
-        token_lookup.fit(wave.tasks[t].train[w], normalised);
-        ngram_lookup.fit(wave.tasks[t].train[w], normalised);
+      if (params.plus_method() && params.plus.calibrate)
+        fit.rate_threshold = static_cast<float>(
+            calibrate_ends(fit.graph, train, table, params.graph.activation_threshold, params.plus.prior_weight));
+
+      Predictors predictors{fit.graph};
+      int64_t firing_positions = 0;
+      for (size_t w = 0; w < train.size(); ++w) {
+        predictors.token.fit(*train[w].tokens, *train[w].normalised);
+        predictors.ngram.fit(*train[w].tokens, *train[w].normalised);
+        if (w < task.train.size())
+          for (size_t j = 0; j < train[w].tokens->size(); ++j)
+            firing_positions += !table.is_special((*train[w].tokens)[j]) && (*train[w].normalised)[j] > params.graph.activation_threshold;
       }
-      std::vector<std::vector<float>> real, graph_predicted, token_predicted, ngram_predicted;
-      for (size_t w = 0; w < wave.test[t].size(); ++w) {
-        const auto& tokens = wave.test[t][w];
-        real.push_back(scaled(wave.test_acts[t][w], inverse));
-        graph_predicted.push_back(fit.graph.predict(tokens, skip));
-        token_predicted.push_back(token_lookup.predict(tokens));
-        ngram_predicted.push_back(ngram_lookup.predict(tokens));
-      }
-      fit.scores = score_predictor(wave.test[t], real, graph_predicted, table, eval.fire_threshold);
-      if (eval.baselines) {
-        fit.token_baseline = score_predictor(wave.test[t], real, token_predicted, table, eval.fire_threshold);
-        fit.ngram_baseline = score_predictor(wave.test[t], real, ngram_predicted, table, eval.fire_threshold);
+      if (!task.train.empty())
+        fit.misses.train_firing_per_window = static_cast<float>(firing_positions) / static_cast<float>(task.train.size());
+
+      const TestScores top = score_test_set(predictors, wave.test[t], wave.test_acts[t], inverse, table, eval, &fit.misses);
+      fit.scores = top.graph;
+      fit.token_baseline = top.token;
+      fit.ngram_baseline = top.ngram;
+      if (!wave.random_test[t].empty()) {
+        const TestScores random = score_test_set(predictors, wave.random_test[t], wave.random_test_acts[t], inverse, table, eval, nullptr);
+        fit.random_scores = random.graph;
+        fit.random_token_baseline = random.token;
+        fit.random_ngram_baseline = random.ngram;
       }
     } catch (const std::exception& error) {
       fit.failed = true;
@@ -290,7 +396,7 @@ std::vector<NeuronFit> fit_wave(ActivationOracle& oracle, const TokenTable& tabl
   std::vector<Prompt> prompts;
   {
     StageMeter meter(oracle, local.prune);
-    prompts = prune_wave(oracle, table, fit.prune, wave);
+    prompts = prune_wave(oracle, table, fit, wave);
   }
   std::vector<Saliency> saliency;
   {
@@ -305,7 +411,7 @@ std::vector<NeuronFit> fit_wave(ActivationOracle& oracle, const TokenTable& tabl
   {
     StageMeter meter(oracle, local.evaluate);
     build_graphs(table, fit.graph, prompts, saliency, augmented, wave);
-    evaluate(table, eval, wave);
+    evaluate(table, fit, eval, wave);
   }
   if (costs) *costs += local;
   return std::move(wave.fits);

@@ -47,7 +47,9 @@ std::vector<PrunedPrompt> prune(ActivationOracle& oracle, const TokenTable& tabl
   };
   std::vector<Search> searches;
   for (size_t w = 0; w < windows.size(); ++w)
-    for (int32_t pivot : find_pivots(*windows[w].tokens, *windows[w].activations, table, params.pivot_threshold)) {
+    for (int32_t pivot : windows[w].pivots.empty()
+                             ? find_pivots(*windows[w].tokens, *windows[w].activations, table, params.pivot_threshold)
+                             : windows[w].pivots) {
       Search search{w, pivot, (*windows[w].activations)[pivot], {}};
       for (int32_t n = 0; n <= params.max_context && n <= pivot; n += params.step) search.starts.push_back(pivot - n);
       searches.push_back(std::move(search));

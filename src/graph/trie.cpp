@@ -99,26 +99,50 @@ void Trie::compact() {
   nodes_ = std::move(ordered);
 }
 
+std::vector<int32_t> Trie::walk(const std::vector<int32_t>& tokens, size_t i,
+                                const std::function<bool(int32_t)>& skip) const {
+  std::vector<int32_t> path;
+  if (skip(tokens[i])) return path;
+  const auto first = root().children.find(tokens[i]);
+  if (first == root().children.end() || !nodes_[first->second].activator) return path;
+  path.push_back(first->second);
+  for (size_t j = i; j-- > 0;) {
+    if (skip(tokens[j])) continue;
+    const auto& children = nodes_[path.back()].children;
+    auto next = children.find(tokens[j]);
+    if (next == children.end()) next = children.find(kIgnoreToken);
+    if (next == children.end()) break;
+    path.push_back(next->second);
+  }
+  return path;
+}
+
 std::vector<float> Trie::predict(const std::vector<int32_t>& tokens,
                                  const std::function<bool(int32_t)>& skip) const {
   std::vector<float> predicted(tokens.size(), 0.0f);
   for (size_t i = 0; i < tokens.size(); ++i) {
-    if (skip(tokens[i])) continue;
-    const auto first = root().children.find(tokens[i]);
-    if (first == root().children.end() || !nodes_[first->second].activator) continue;
-    const TrieNode* node = &nodes_[first->second];
-    float deepest = node->is_end() ? node->end_activation : 0.0f;
-    for (size_t j = i; j-- > 0;) {
-      if (skip(tokens[j])) continue;
-      auto next = node->children.find(tokens[j]);
-      if (next == node->children.end()) next = node->children.find(kIgnoreToken);
-      if (next == node->children.end()) break;
-      node = &nodes_[next->second];
-      if (node->is_end()) deepest = node->end_activation;
-    }
+    float deepest = 0.0f;
+    for (int32_t node : walk(tokens, i, skip))
+      if (nodes_[node].is_end()) deepest = nodes_[node].end_activation;
     predicted[i] = deepest;
   }
   return predicted;
+}
+
+void Trie::remove_leaves(const std::function<bool(int32_t leaf, int32_t parent)>& redundant) {
+  std::vector<int32_t> parent(nodes_.size(), -1);
+  for (size_t node = 0; node < nodes_.size(); ++node)
+    for (const auto& entry : nodes_[node].children) parent[entry.second] = static_cast<int32_t>(node);
+  for (bool removed = true; removed;) {
+    removed = false;
+    for (size_t node = nodes_.size(); node-- > 1;) {  // children before parents
+      if (parent[node] < 0 || !nodes_[node].children.empty() || !redundant(static_cast<int32_t>(node), parent[node])) continue;
+      nodes_[parent[node]].children.erase(nodes_[node].token);
+      parent[node] = -1;
+      removed = true;
+    }
+  }
+  compact();
 }
 
 NodeCounts Trie::counts() const {

@@ -31,6 +31,35 @@ inline const ScoreColumn kScoreColumns[] = {
     {"/baselines/ngram/firing_precision", &AtlasRow::ngram_baseline, &FiringScores::precision},
     {"/baselines/ngram/firing_recall", &AtlasRow::ngram_baseline, &FiringScores::recall},
     {"/baselines/ngram/firing_f1", &AtlasRow::ngram_baseline, &FiringScores::f1},
+    {"/random/firing_precision", &AtlasRow::random_firing, &FiringScores::precision},
+    {"/random/firing_recall", &AtlasRow::random_firing, &FiringScores::recall},
+    {"/random/firing_f1", &AtlasRow::random_firing, &FiringScores::f1},
+    {"/random/baselines/token/firing_precision", &AtlasRow::random_token_baseline, &FiringScores::precision},
+    {"/random/baselines/token/firing_recall", &AtlasRow::random_token_baseline, &FiringScores::recall},
+    {"/random/baselines/token/firing_f1", &AtlasRow::random_token_baseline, &FiringScores::f1},
+    {"/random/baselines/ngram/firing_precision", &AtlasRow::random_ngram_baseline, &FiringScores::precision},
+    {"/random/baselines/ngram/firing_recall", &AtlasRow::random_ngram_baseline, &FiringScores::recall},
+    {"/random/baselines/ngram/firing_f1", &AtlasRow::random_ngram_baseline, &FiringScores::f1},
+};
+
+// Other per-neuron columns ([N]) that are one field of a row.
+template <class Field>
+struct RowColumn {
+  const char* path;
+  Field AtlasRow::*field;
+};
+inline const RowColumn<float> kFloatColumns[] = {
+    {"/stats/accuracy", &AtlasRow::accuracy},
+    {"/diagnostics/train_firing_per_window", &AtlasRow::train_firing_per_window},
+    {"/diagnostics/rate_threshold", &AtlasRow::rate_threshold},
+};
+inline const RowColumn<int64_t> kCountColumns[] = {
+    {"/stats/firing_count", &AtlasRow::firing_count},
+    {"/stats/nonfiring_count", &AtlasRow::nonfiring_count},
+    {"/random/firing_count", &AtlasRow::random_firing_count},
+    {"/random/nonfiring_count", &AtlasRow::random_nonfiring_count},
+    {"/diagnostics/miss_token_absent", &AtlasRow::miss_token_absent},
+    {"/diagnostics/miss_context_unmatched", &AtlasRow::miss_context_unmatched},
 };
 
 // Attributes that the writer stores and the reader restores field by field.

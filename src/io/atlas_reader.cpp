@@ -66,9 +66,8 @@ AtlasRow AtlasReader::row(int64_t row) const {
   r.example_activation = h5::read_rows<float>(h5::open_dataset(f, "/examples/activation", path_), row, 1);
   r.example_split = h5::read_rows<uint8_t>(h5::open_dataset(f, "/examples/split", path_), row, 1);
   for (const auto& c : kScoreColumns) r.*c.scores.*c.field = one<float>(f, c.path, row, path_);
-  r.accuracy = one<float>(f, "/stats/accuracy", row, path_);
-  r.firing_count = one<int64_t>(f, "/stats/firing_count", row, path_);
-  r.nonfiring_count = one<int64_t>(f, "/stats/nonfiring_count", row, path_);
+  for (const auto& c : kFloatColumns) r.*c.field = one<float>(f, c.path, row, path_);
+  for (const auto& c : kCountColumns) r.*c.field = one<int64_t>(f, c.path, row, path_);
   const int64_t offset = one<int64_t>(f, "/graphs/node_offset", row, path_);
   const int32_t count = one<int32_t>(f, "/graphs/node_count", row, path_);
   r.graph.token = h5::read_rows<int32_t>(h5::open_dataset(f, "/graphs/token", path_), offset, count);

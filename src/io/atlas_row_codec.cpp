@@ -8,7 +8,9 @@ template <class Stream, class Row>
 void row_fields(Stream& stream, Row& r) {
   stream.fields(r.layer, r.index, r.status, r.error, r.max_activation, r.density, r.example_window, r.example_position,
                 r.example_activation, r.example_split, r.firing, r.nonfiring, r.accuracy, r.firing_count,
-                r.nonfiring_count, r.token_baseline, r.ngram_baseline, r.graph.token, r.graph.parent,
+                r.nonfiring_count, r.token_baseline, r.ngram_baseline, r.random_firing, r.random_token_baseline,
+                r.random_ngram_baseline, r.random_firing_count, r.random_nonfiring_count, r.miss_token_absent,
+                r.miss_context_unmatched, r.train_firing_per_window, r.rate_threshold, r.graph.token, r.graph.parent,
                 r.graph.importance, r.graph.end_activation, r.graph.activator);
 }
 

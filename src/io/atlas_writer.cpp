@@ -65,9 +65,8 @@ void write_numeric(hid_t file, const AtlasHeader& header, const std::vector<std:
   create<float>(file, "/examples/activation", {N, K});
   create<uint8_t>(file, "/examples/split", {N, K});
   for (const auto& column : kScoreColumns) create<float>(file, column.path, {N});
-  create<float>(file, "/stats/accuracy", {N});
-  create<int64_t>(file, "/stats/firing_count", {N});
-  create<int64_t>(file, "/stats/nonfiring_count", {N});
+  for (const auto& column : kFloatColumns) create<float>(file, column.path, {N});
+  for (const auto& column : kCountColumns) create<int64_t>(file, column.path, {N});
   create<int64_t>(file, "/graphs/node_offset", {N});
   create<int32_t>(file, "/graphs/node_count", {N});
   create<int32_t>(file, "/graphs/token", {M});
@@ -108,15 +107,13 @@ void write_numeric(hid_t file, const AtlasHeader& header, const std::vector<std:
     for (const auto& entry : rows) values.push_back(entry.second.*c.scores.*c.field);
     write_runs(file, c.path, runs, 1, values, xfer);
   }
-  std::vector<float> accuracy;
-  std::vector<int64_t> firing_count, nonfiring_count, offsets;
+  for (const auto& c : kFloatColumns) write_runs(file, c.path, runs, 1, column([&c](const AtlasRow& r) { return r.*c.field; }), xfer);
+  for (const auto& c : kCountColumns) write_runs(file, c.path, runs, 1, column([&c](const AtlasRow& r) { return r.*c.field; }), xfer);
+  std::vector<int64_t> offsets;
   std::vector<int32_t> node_count;
   FlatGraph nodes;
   Runs node_runs;
   for (const auto& [row, r] : rows) {
-    accuracy.push_back(r.accuracy);
-    firing_count.push_back(r.firing_count);
-    nonfiring_count.push_back(r.nonfiring_count);
     offsets.push_back(node_offset[row]);
     node_count.push_back(static_cast<int32_t>(r.graph.size()));
     if (r.graph.size() > 0) node_runs.emplace_back(node_offset[row], r.graph.size());
@@ -126,9 +123,6 @@ void write_numeric(hid_t file, const AtlasHeader& header, const std::vector<std:
     nodes.end_activation.insert(nodes.end_activation.end(), r.graph.end_activation.begin(), r.graph.end_activation.end());
     nodes.activator.insert(nodes.activator.end(), r.graph.activator.begin(), r.graph.activator.end());
   }
-  write_runs(file, "/stats/accuracy", runs, 1, accuracy, xfer);
-  write_runs(file, "/stats/firing_count", runs, 1, firing_count, xfer);
-  write_runs(file, "/stats/nonfiring_count", runs, 1, nonfiring_count, xfer);
   write_runs(file, "/graphs/node_offset", runs, 1, offsets, xfer);
   write_runs(file, "/graphs/node_count", runs, 1, node_count, xfer);
   write_runs(file, "/graphs/token", node_runs, 1, nodes.token, xfer);

@@ -208,6 +208,8 @@ std::string augment_method_name(AugmentMethod method) {
   return "lm";
 }
 
+std::string fit_method_name(FitMethod method) { return method == FitMethod::n2g ? "n2g" : "n2g+"; }
+
 void emit_selection(YAML::Emitter& out, const char* key, const std::optional<std::vector<int32_t>>& values) {
   out << YAML::Key << key << YAML::Value;
   if (!values) {
@@ -283,6 +285,13 @@ const std::vector<Key>& keys() {
       selection("neurons", "indices", [](auto& c) -> auto& { return c.neurons.indices; }),
       number("scan", "top_k", [](auto& c) -> auto& { return c.scan.top_k; }, Range{1, kInfinity}),
       number("scan", "batch_windows", [](auto& c) -> auto& { return c.scan.batch_windows; }, Range{1, kInfinity}),
+      {"fit", "method",
+       [](Section& s, SweepConfig& c) {
+         std::string method = fit_method_name(c.fit.method);
+         s.read_choice("method", method, {"n2g+", "n2g"});
+         c.fit.method = method == "n2g" ? FitMethod::n2g : FitMethod::n2g_plus;
+       },
+       [](YAML::Emitter& out, const SweepConfig& c) { out << YAML::Key << "method" << YAML::Value << fit_method_name(c.fit.method); }},
       number("fit", "train_fraction", [](auto& c) -> auto& { return c.fit.train_fraction; }, Range{0, 1, true, true}),
       number("fit", "seed", [](auto& c) -> auto& { return c.fit.seed; }, Range{0, kInfinity}),
       number("fit.prune", "min_ratio", [](auto& c) -> auto& { return c.fit.prune.min_ratio; }, Range{0, 1, true, false}),
@@ -315,9 +324,20 @@ const std::vector<Key>& keys() {
              Range{0, kInfinity}),
       number("fit.graph", "importance_threshold", [](auto& c) -> auto& { return c.fit.graph.importance_threshold; },
              Range{0, kInfinity}),
+      flag("fit.plus", "secondary_pivots", [](auto& c) -> auto& { return c.fit.plus.secondary_pivots; }),
+      number("fit.plus", "max_pivots", [](auto& c) -> auto& { return c.fit.plus.max_pivots; }, Range{1, kInfinity}),
+      flag("fit.plus", "calibrate", [](auto& c) -> auto& { return c.fit.plus.calibrate; }),
+      number("fit.plus", "prior_weight", [](auto& c) -> auto& { return c.fit.plus.prior_weight; }, Range{0, kInfinity}),
+      flag("fit.plus", "token_fallback", [](auto& c) -> auto& { return c.fit.plus.token_fallback; }),
+      number("fit.plus", "extra_train_windows", [](auto& c) -> auto& { return c.fit.plus.extra_train_windows; },
+             Range{0, kInfinity}),
+      number("fit.plus", "random_train_windows", [](auto& c) -> auto& { return c.fit.plus.random_train_windows; },
+             Range{0, kInfinity}),
+      number("fit.plus", "max_prune_scale", [](auto& c) -> auto& { return c.fit.plus.max_prune_scale; }, Range{1, kInfinity}),
       number("eval", "fire_threshold", [](auto& c) -> auto& { return c.eval.fire_threshold; }, Range{0, kInfinity, true}),
       number("eval", "max_tokens", [](auto& c) -> auto& { return c.eval.max_tokens; }, Range{1, kInfinity}),
       flag("eval", "baselines", [](auto& c) -> auto& { return c.eval.baselines; }),
+      number("eval", "random_windows", [](auto& c) -> auto& { return c.eval.random_windows; }, Range{0, kInfinity}),
       text("run", "output", [](auto& c) -> auto& { return c.run.output; }, true),
       {"run", "checkpoint_dir", [](Section& s, SweepConfig& c) { s.read("checkpoint_dir", c.run.checkpoint_dir); },
        [](YAML::Emitter& out, const SweepConfig& c) {

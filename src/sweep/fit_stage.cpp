@@ -30,7 +30,7 @@ AtlasRow scanned_row(const NeuronCandidates& c, int32_t layer, int32_t index, co
   row.density = c.tokens > 0 ? static_cast<float>(c.positive / c.tokens) : 0.0f;
   row.max_activation = c.activation.empty() ? std::numeric_limits<float>::quiet_NaN() : c.activation.front();
   const size_t K = config.scan.top_k;
-  const auto split = split_examples(c.window.size(), config.fit.train_fraction, config.fit.seed, layer, index);
+  const auto split = split_examples(std::min(c.window.size(), K), config.fit.train_fraction, config.fit.seed, layer, index);
   for (size_t k = 0; k < K; ++k) {
     const bool present = k < c.window.size();
     row.example_window.push_back(present ? c.window[k] : -1);
@@ -51,11 +51,16 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
                                                        FitResult& result) {
   std::vector<std::pair<int64_t, AtlasRow>> rows;
   std::vector<int64_t> windows;
+  // The layer's random windows: enough that each neuron finds its own after leaving out its top ones.
+  const size_t random_train = config.fit.plus_method() ? config.fit.plus.random_train_windows : 0;
+  const auto drawn = sample_windows(setup.n_windows, config.eval.random_windows + random_train + config.scan.top_k,
+                                    config.fit.seed, layer);
   for (const NeuronCandidates* c : wave) {
     const auto [l, index] = setup.neurons.at(c->neuron);
     rows.emplace_back(c->neuron, scanned_row(*c, l, index, config));
     windows.insert(windows.end(), c->window.begin(), c->window.end());
   }
+  windows.insert(windows.end(), drawn.begin(), drawn.end());
   std::sort(windows.begin(), windows.end());
   windows.erase(std::unique(windows.begin(), windows.end()), windows.end());
   const auto tokens = setup.dataset.read_windows(windows);  // one read for the whole wave
@@ -76,9 +81,21 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
     task.neuron = row.index;
     task.a_max = row.max_activation;
     for (size_t k = 0; k < wave[i]->window.size(); ++k) {
+      if (k >= static_cast<size_t>(config.scan.top_k)) {  // n2g+: ranked after the top K
+        task.extra_train.push_back(window_tokens(wave[i]->window[k]));
+        task.extra_train_activations.push_back(window_values(*wave[i], k));
+        continue;
+      }
       const bool train = row.example_split[k] == kTrain;
       (train ? task.train : task.test).push_back(window_tokens(wave[i]->window[k]));
       (train ? task.train_activations : task.test_activations).push_back(window_values(*wave[i], k));
+    }
+    size_t taken = 0;
+    for (int64_t w : drawn) {
+      if (std::find(wave[i]->window.begin(), wave[i]->window.end(), w) != wave[i]->window.end()) continue;
+      if (taken < static_cast<size_t>(config.eval.random_windows)) task.random_test.push_back(window_tokens(w));
+      else if (taken < config.eval.random_windows + random_train) task.random_train.push_back(window_tokens(w));
+      ++taken;
     }
     tasks.push_back(std::move(task));
     task_row.push_back(i);
@@ -103,6 +120,15 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
     row.nonfiring_count = fit.scores.nonfiring_count;
     row.token_baseline = firing(fit.token_baseline.firing);
     row.ngram_baseline = firing(fit.ngram_baseline.firing);
+    row.random_firing = firing(fit.random_scores.firing);
+    row.random_token_baseline = firing(fit.random_token_baseline.firing);
+    row.random_ngram_baseline = firing(fit.random_ngram_baseline.firing);
+    row.random_firing_count = fit.random_scores.firing_count;
+    row.random_nonfiring_count = fit.random_scores.nonfiring_count;
+    row.miss_token_absent = fit.misses.token_absent;
+    row.miss_context_unmatched = fit.misses.context_unmatched;
+    row.train_firing_per_window = fit.misses.train_firing_per_window;
+    row.rate_threshold = fit.rate_threshold;
   }
   return rows;
 }

@@ -86,7 +86,7 @@ ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup,
   const int64_t first = std::min(setup.n_windows, B * (batches * context.rank / context.world_size));
   const int64_t last = std::min(setup.n_windows, B * (batches * (context.rank + 1) / context.world_size));
   ScanOptions options;
-  options.top_k = config.scan.top_k;
+  options.top_k = config.scanned_windows();
   options.batch_windows = config.scan.batch_windows;
   options.hook = config.model.hook;
   options.bos = setup.bos;
@@ -104,7 +104,7 @@ ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup,
   start = Clock::now();
   inject_test_fault("exchange", context);
   int64_t sent = 0;
-  result.owned = exchange_candidates(local, config.scan.top_k, context, &sent);
+  result.owned = exchange_candidates(local, config.scanned_windows(), context, &sent);
   result.exchange_seconds = seconds_since(start);
   result.exchange_bytes = allreduce_sum(static_cast<double>(sent), context.comm);
   // The stage's timings travel with the candidates, so that a resumed run's /run reports them.

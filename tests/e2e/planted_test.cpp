@@ -39,7 +39,7 @@ bool holds(const std::vector<int32_t>& values, int32_t value) {
 }
 
 TEST(Planted, SweepRecoversEveryPlantedRule) {
-  const AtlasReader atlas(kOut + "/atlas.h5");
+  const AtlasReader atlas(kOut + "/" + (std::getenv("N2G_E2E_ATLAS") ? std::getenv("N2G_E2E_ATLAS") : "atlas.h5"));
   const Tokenizer tokenizer = Tokenizer::from_directory(kOut + "/planted");
   std::ifstream in(kOut + "/planted/planted.json");
   const auto rules = nlohmann::json::parse(in);

@@ -64,6 +64,15 @@ inline AtlasRow synthetic_row(int64_t r) {
   row.nonfiring_count = 100 - r;
   row.token_baseline = {0.25f, 1.0f, 0.4f};
   row.ngram_baseline = {std::numeric_limits<float>::quiet_NaN(), 0.0f, 0.0f};
+  row.random_firing = {0.4f, 0.5f + 0.01f * r, 0.45f};
+  row.random_token_baseline = {0.2f, 0.9f, 0.33f};
+  row.random_ngram_baseline = {std::numeric_limits<float>::quiet_NaN(), 0.0f, 0.0f};
+  row.random_firing_count = 2 * r;
+  row.random_nonfiring_count = 4000 - r;
+  row.miss_token_absent = r;
+  row.miss_context_unmatched = r % 3;
+  row.train_firing_per_window = 1.5f + r;
+  row.rate_threshold = 0.3f;
   return row;
 }
 

@@ -22,6 +22,21 @@ struct NeuronTask {
   // The neuron's activations on each train / test window ([windows][window_len]) as the scan
   // computed them; left empty, fit_wave runs the windows through the oracle first.
   std::vector<std::vector<float>> train_activations, test_activations;
+  // n2g+: windows ranked after the top K with their scan activations; like random_train they
+  // join the train positions (END calibration, firing tokens, baselines) but are not pruned.
+  std::vector<std::vector<int32_t>> extra_train;
+  std::vector<std::vector<float>> extra_train_activations;
+  // Windows drawn at random from the dataset, none among the top windows; their activations come
+  // from the oracle. random_test is the second test set of every method; n2g+ adds random_train
+  // to its train positions (and the baselines' train data).
+  std::vector<std::vector<int32_t>> random_train, random_test;
+};
+
+// Why the graph missed the real firings of the top-window test half (false negatives).
+struct MissDiagnostics {
+  int64_t token_absent = 0;       // the token is not an activating node of the graph's first level
+  int64_t context_unmatched = 0;  // the token is there, but no path's context matched (or its END is low)
+  float train_firing_per_window = kNotANumber;  // positions above the activation threshold per train window
 };
 
 struct NeuronFit {
@@ -31,6 +46,9 @@ struct NeuronFit {
   NeuronScores scores;          // N2G on the test windows
   NeuronScores token_baseline;  // token lookup on the test windows
   NeuronScores ngram_baseline;  // 5-gram lookup on the test windows
+  NeuronScores random_scores, random_token_baseline, random_ngram_baseline;  // the same on the random test windows
+  MissDiagnostics misses;
+  float rate_threshold = kNotANumber;  // n2g+: the firing-rate threshold its calibration chose
   int64_t prompts = 0;          // pruned prompts
   int64_t augmented = 0;        // kept augmentations
 };

@@ -16,6 +16,7 @@ struct WindowActivations {
   int32_t neuron;
   const std::vector<int32_t>* tokens;     // [window_len], no BOS
   const std::vector<float>* activations;  // [window_len]
+  std::vector<int32_t> pivots;            // chosen by the caller; empty: find_pivots
 };
 
 struct PrunedPrompt {

@@ -63,6 +63,18 @@ class Trie {
   std::vector<float> predict(const std::vector<int32_t>& tokens,
                              const std::function<bool(int32_t)>& skip) const;
 
+  // The nodes that predicting position `i` walks through, first level first; empty when x_i has
+  // no activating first-level node.
+  std::vector<int32_t> walk(const std::vector<int32_t>& tokens, size_t i,
+                            const std::function<bool(int32_t)>& skip) const;
+
+  // Gives `node` an END carrying `value` (replacing any it had).
+  void set_end(int32_t node, float value) { nodes_[node].end_activation = value; }
+
+  // Removes leaves for which `redundant(leaf, parent)` holds, again and again until none does
+  // (a parent left childless is asked next), then renumbers the nodes breadth first.
+  void remove_leaves(const std::function<bool(int32_t leaf, int32_t parent)>& redundant);
+
   NodeCounts counts() const;
 
   // Node 0 is the root; nodes are stored parents before children (breadth first).

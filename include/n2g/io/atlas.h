@@ -42,6 +42,15 @@ struct AtlasRow {
   float accuracy = std::numeric_limits<float>::quiet_NaN();
   int64_t firing_count = 0, nonfiring_count = 0;
   FiringScores token_baseline, ngram_baseline;
+  // The same predictors on the random test windows (ALGORITHM.md section 6), with their real
+  // firing and non-firing positions.
+  FiringScores random_firing, random_token_baseline, random_ngram_baseline;
+  int64_t random_firing_count = 0, random_nonfiring_count = 0;
+  // Why the graph missed firings of the top-window test half, and how many positions fire per
+  // train window (ALGORITHM.md, "Diagnostics").
+  int64_t miss_token_absent = 0, miss_context_unmatched = 0;
+  float train_firing_per_window = std::numeric_limits<float>::quiet_NaN();
+  float rate_threshold = std::numeric_limits<float>::quiet_NaN();  // n2g+: the END threshold its calibration chose
   FlatGraph graph;
 };
 

@@ -61,6 +61,8 @@ struct SweepConfig {
   // Every key with its resolved value, as YAML: stored in the atlas and compared on resume.
   std::string resolved_yaml() const;
   std::string checkpoint_dir() const;
+  // Windows the scan keeps per neuron: the top K, and for n2g+ the next fit.plus.extra_train_windows.
+  int scanned_windows() const { return scan.top_k + (fit.plus_method() ? fit.plus.extra_train_windows : 0); }
 };
 
 // Throws ConfigError naming the file, key path and line, and what was expected.

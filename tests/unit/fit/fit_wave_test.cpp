@@ -21,9 +21,16 @@ NeuronTask bingley_task() {
   return task;
 }
 
+// The paper's method: the hand-worked graphs below are its.
+FitParams paper() {
+  FitParams fit;
+  fit.method = FitMethod::n2g;
+  return fit;
+}
+
 TEST(FitWave, BuildsTheHandWorkedGraphAndScoresIt) {
   RuleOracle oracle;
-  FitParams fit;
+  FitParams fit = paper();
   const auto fits = fit_wave(oracle, test_table(), fit, EvalParams{}, EOT, {bingley_task()});
   ASSERT_EQ(fits.size(), 1u);
   const NeuronFit& result = fits[0];
@@ -65,7 +72,7 @@ TEST(FitWave, BuildsTheHandWorkedGraphAndScoresIt) {
 
 TEST(FitWave, WithoutAugmentationTheGraphMissesMrs) {
   RuleOracle oracle;
-  FitParams fit;
+  FitParams fit = paper();
   fit.augment.method = AugmentMethod::none;
   const auto fits = fit_wave(oracle, test_table(), fit, EvalParams{}, EOT, {bingley_task()});
   ASSERT_FALSE(fits[0].failed);
@@ -74,6 +81,69 @@ TEST(FitWave, WithoutAugmentationTheGraphMissesMrs) {
   EXPECT_FLOAT_EQ(fits[0].scores.firing.recall, 0.5f);
   EXPECT_FLOAT_EQ(fits[0].scores.firing.f1, 2.0f / 3.0f);
   EXPECT_EQ(oracle.substitute_calls, 0);
+}
+
+TEST(FitWave, DiagnosesWhyFiringsWereMissed) {
+  RuleOracle oracle;
+  FitParams fit = paper();
+  fit.augment.method = AugmentMethod::none;
+  NeuronTask task = bingley_task();
+  task.test[0].push_back(DARCY);  // neuron 0 never fires on Darcy: no change
+  const auto fits = fit_wave(oracle, test_table(), fit, EvalParams{}, EOT, {task});
+  // The one miss (Mrs Bingley at 7): Bingley is on the first level, its context is not.
+  EXPECT_EQ(fits[0].misses.context_unmatched, 1);
+  EXPECT_EQ(fits[0].misses.token_absent, 0);
+  EXPECT_FLOAT_EQ(fits[0].misses.train_firing_per_window, 1.0f);  // one titled Bingley per train window
+  EXPECT_TRUE(std::isnan(fits[0].rate_threshold));                 // the paper's method calibrates nothing
+}
+
+TEST(FitWave, RandomWindowsAreASecondTestSet) {
+  RuleOracle oracle;
+  NeuronTask task = bingley_task();
+  task.random_test = {{TO, BINGLEY, MR, BINGLEY, THE, DARCY}};  // fires at 3 only
+  const auto fits = fit_wave(oracle, test_table(), paper(), EvalParams{}, EOT, {task});
+  const NeuronScores& random = fits[0].random_scores;
+  EXPECT_EQ(random.firing_count, 1);
+  EXPECT_EQ(random.nonfiring_count, 5);
+  // The graph needs Mr or Mrs: TP 1, FP 0. Token lookup fires on both Bingleys: TP 1, FP 1.
+  EXPECT_EQ(random.counts.true_positive, 1);
+  EXPECT_EQ(random.counts.false_positive, 0);
+  EXPECT_FLOAT_EQ(fits[0].random_token_baseline.firing.precision, 0.5f);
+  // The top-window scores are those of the hand-worked case.
+  EXPECT_FLOAT_EQ(fits[0].scores.firing.f1, 1.0f);
+}
+
+TEST(FitWave, PlusLearnsFromEveryTrainPosition) {
+  // Neuron 3 fires on Darcy after " the". The top train window's pruned prompt gives the line
+  // [Darcy, *, the]; n2g+ also reads the firing Darcy of the extra window and the quiet ones of the
+  // random train window, and calibrates on all of them.
+  RuleOracle oracle;
+  NeuronTask task;
+  task.neuron = 3;
+  task.a_max = 1.0f;
+  task.train = {{THE, SAID, DARCY, DOT}};
+  task.test = {{DARCY, OF, THE, SAID, DARCY}};
+  task.extra_train = {{THE, OF, DARCY, AND}};
+  task.extra_train_activations = oracle.activations({{3, task.extra_train[0]}});
+  task.random_train = {{DARCY, SAID, DOT, DARCY}};
+  task.random_test = {{OF, DARCY, THE, TO, DARCY, IN}};
+  FitParams plus;
+  plus.augment.method = AugmentMethod::none;
+  const auto fits = fit_wave(oracle, test_table(), plus, EvalParams{}, EOT, {task});
+  ASSERT_FALSE(fits[0].failed) << fits[0].error;
+  // Deepest nodes: "the" 2 of 2 fire (rate (2 + 0) / 4 = 1/2), Darcy alone 0 of 1, Darcy * 0 of 1.
+  // Left out one at a time a firing position sees 1/3: the threshold is 0.30.
+  EXPECT_NEAR(fits[0].rate_threshold, 0.30f, 1e-6);
+  const auto skip = [](int32_t t) { return t == EOT; };
+  EXPECT_FLOAT_EQ(fits[0].graph.predict({DARCY}, skip)[0], 0.1f);  // a calibrated quiet END
+  EXPECT_FLOAT_EQ(fits[0].graph.predict({THE, IN, DARCY}, skip)[2], 1.0f);
+  EXPECT_EQ(fits[0].scores.counts.true_positive, 1);
+  EXPECT_EQ(fits[0].scores.counts.false_positive, 0);
+  EXPECT_EQ(fits[0].random_scores.counts.true_positive, 1);
+  EXPECT_EQ(fits[0].random_scores.counts.false_positive, 0);
+  // Token lookup, given the same train positions, fires on every Darcy.
+  EXPECT_EQ(fits[0].token_baseline.counts.false_positive, 1);
+  EXPECT_EQ(fits[0].random_token_baseline.counts.false_positive, 1);
 }
 
 TEST(FitWave, BatchesAcrossNeuronsAndIsolatesFailures) {
@@ -105,10 +175,10 @@ TEST(FitWave, ScanActivationsReplaceTheWindowPassWithTheSameResult) {
   RuleOracle with_pass, with_scan;
   NeuronTask task = bingley_task();
   FitCosts pass_costs, scan_costs;
-  const auto passed = fit_wave(with_pass, test_table(), FitParams{}, EvalParams{}, EOT, {task}, &pass_costs);
+  const auto passed = fit_wave(with_pass, test_table(), paper(), EvalParams{}, EOT, {task}, &pass_costs);
   for (const auto& window : task.train) task.train_activations.push_back(with_pass.activations({{0, window}})[0]);
   for (const auto& window : task.test) task.test_activations.push_back(with_pass.activations({{0, window}})[0]);
-  const auto scanned = fit_wave(with_scan, test_table(), FitParams{}, EvalParams{}, EOT, {task}, &scan_costs);
+  const auto scanned = fit_wave(with_scan, test_table(), paper(), EvalParams{}, EOT, {task}, &scan_costs);
   // The window pass ran the 3 windows of 8 tokens; with the scan's activations no window runs.
   EXPECT_EQ(pass_costs.windows.forward_tokens, 24);
   EXPECT_EQ(scan_costs.windows.forward_tokens, 0);

@@ -86,6 +86,15 @@ TEST(Atlas, ReaderReturnsEveryRowAsWritten) {
     expect_same_scores(got.ngram_baseline, expected.ngram_baseline);
     EXPECT_EQ(got.firing_count, expected.firing_count);
     EXPECT_EQ(got.nonfiring_count, expected.nonfiring_count);
+    expect_same_scores(got.random_firing, expected.random_firing);
+    expect_same_scores(got.random_token_baseline, expected.random_token_baseline);
+    expect_same_scores(got.random_ngram_baseline, expected.random_ngram_baseline);
+    EXPECT_EQ(got.random_firing_count, expected.random_firing_count);
+    EXPECT_EQ(got.random_nonfiring_count, expected.random_nonfiring_count);
+    EXPECT_EQ(got.miss_token_absent, expected.miss_token_absent);
+    EXPECT_EQ(got.miss_context_unmatched, expected.miss_context_unmatched);
+    expect_same_floats({got.train_firing_per_window, got.rate_threshold},
+                       {expected.train_firing_per_window, expected.rate_threshold}, "diagnostics");
     EXPECT_EQ(got.graph.token, expected.graph.token);
     EXPECT_EQ(got.graph.parent, expected.graph.parent);
     EXPECT_EQ(got.graph.activator, expected.graph.activator);

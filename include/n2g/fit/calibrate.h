@@ -1,0 +1,38 @@
+// n2g+ (ALGORITHM.md, "N2G+"): the graph learns from every train position, not only from the lines
+// of its pruned prompts. Tokens that fire join the first level, and every node's END value becomes
+// the neuron's mean normalised activation over the train positions that reach it, shrunk towards
+// its parent's value so that a context seen once does not outweigh a token seen often.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "n2g/fit/token_table.h"
+#include "n2g/graph/trie.h"
+
+namespace n2g {
+
+// A train window with the neuron's normalised activations ([L] each).
+struct TrainWindow {
+  const std::vector<int32_t>* tokens;
+  const std::vector<float>* normalised;
+};
+
+// Adds a one-token line for every non-special position whose normalised activation is at least
+// `activation_threshold`: the token-level fallback where no context path matches.
+void add_firing_tokens(Trie& graph, const std::vector<TrainWindow>& windows, const TokenTable& table,
+                       double activation_threshold);
+
+// Calibrates the graph on the train positions (call after merge_ignores). A position fires when its
+// normalised activation is >= activation_threshold. Each node's firing rate over the positions
+// that walk through it is shrunk towards its parent's rate with `prior_weight` pseudo-positions
+// (first-level nodes: no shrinking). The rate threshold is chosen per neuron: the one in
+// {0.10, 0.15, ..., 0.60} whose leave-one-position-out predictions have the best train firing F1.
+// A node at or above it gets an END with the mean activation of its firing positions, one below it
+// the mean of its quiet ones (a context known not to fire); nodes no train position reaches (paths
+// of augmented prompts only) keep their END. Leaves that change no prediction are then removed.
+// Returns the chosen threshold.
+double calibrate_ends(Trie& graph, const std::vector<TrainWindow>& windows, const TokenTable& table,
+                      double activation_threshold, double prior_weight);
+
+}  // namespace n2g
