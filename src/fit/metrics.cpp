@@ -1,6 +1,8 @@
 #include "n2g/fit/metrics.h"
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 
 namespace n2g {
 
@@ -92,6 +94,24 @@ LayerScores summarize(const std::vector<NeuronScores>& neurons) {
   layer.mean.nonfiring = nonfiring.value();
   layer.mean.accuracy = accuracy.value();
   return layer;
+}
+
+Interval bootstrap_mean_interval(const std::vector<float>& values, int resamples, uint64_t seed) {
+  std::vector<float> numbers;
+  for (float v : values)
+    if (!std::isnan(v)) numbers.push_back(v);
+  if (numbers.empty() || resamples < 1) return {};
+  std::mt19937_64 generator(seed);
+  std::uniform_int_distribution<size_t> pick(0, numbers.size() - 1);
+  std::vector<double> means(resamples);
+  for (double& mean : means) {
+    double sum = 0;
+    for (size_t i = 0; i < numbers.size(); ++i) sum += numbers[pick(generator)];
+    mean = sum / static_cast<double>(numbers.size());
+  }
+  std::sort(means.begin(), means.end());
+  const auto at = [&](double q) { return static_cast<float>(means[static_cast<size_t>(q * (resamples - 1) + 0.5)]); };
+  return {at(0.025), at(0.975)};
 }
 
 }  // namespace n2g

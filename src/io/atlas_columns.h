@@ -9,7 +9,7 @@
 
 namespace n2g {
 
-inline constexpr int64_t kFormatVersion = 1;
+inline constexpr int64_t kFormatVersion = 2;  // 2: random-window scores, diagnostics (n2g+)
 inline constexpr const char* kN2gVersion = "0.1.0";
 
 // The per-neuron float columns of /stats and /baselines and where each lives in a row.
@@ -31,9 +31,9 @@ inline const ScoreColumn kScoreColumns[] = {
     {"/baselines/ngram/firing_precision", &AtlasRow::ngram_baseline, &FiringScores::precision},
     {"/baselines/ngram/firing_recall", &AtlasRow::ngram_baseline, &FiringScores::recall},
     {"/baselines/ngram/firing_f1", &AtlasRow::ngram_baseline, &FiringScores::f1},
-    {"/random/firing_precision", &AtlasRow::random_firing, &FiringScores::precision},
-    {"/random/firing_recall", &AtlasRow::random_firing, &FiringScores::recall},
-    {"/random/firing_f1", &AtlasRow::random_firing, &FiringScores::f1},
+    {"/random/stats/firing_precision", &AtlasRow::random_firing, &FiringScores::precision},
+    {"/random/stats/firing_recall", &AtlasRow::random_firing, &FiringScores::recall},
+    {"/random/stats/firing_f1", &AtlasRow::random_firing, &FiringScores::f1},
     {"/random/baselines/token/firing_precision", &AtlasRow::random_token_baseline, &FiringScores::precision},
     {"/random/baselines/token/firing_recall", &AtlasRow::random_token_baseline, &FiringScores::recall},
     {"/random/baselines/token/firing_f1", &AtlasRow::random_token_baseline, &FiringScores::f1},
@@ -56,8 +56,8 @@ inline const RowColumn<float> kFloatColumns[] = {
 inline const RowColumn<int64_t> kCountColumns[] = {
     {"/stats/firing_count", &AtlasRow::firing_count},
     {"/stats/nonfiring_count", &AtlasRow::nonfiring_count},
-    {"/random/firing_count", &AtlasRow::random_firing_count},
-    {"/random/nonfiring_count", &AtlasRow::random_nonfiring_count},
+    {"/random/stats/firing_count", &AtlasRow::random_firing_count},
+    {"/random/stats/nonfiring_count", &AtlasRow::random_nonfiring_count},
     {"/diagnostics/miss_token_absent", &AtlasRow::miss_token_absent},
     {"/diagnostics/miss_context_unmatched", &AtlasRow::miss_context_unmatched},
 };

@@ -16,6 +16,10 @@ AtlasReader::AtlasReader(const std::string& path) : file_(std::make_unique<File>
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
   file_->file = h5::open_file(path, false);
   const hid_t root = file_->file;
+  if (h5::has_attribute(root, "n2g_format") && h5::read_string_attribute(root, "n2g_format", path) == "atlas" &&
+      h5::has_attribute(root, "format_version") && h5::read_int_attribute(root, "format_version", path) == 1)
+    throw FormatError(path + ": atlas format_version 1 (written before n2g+, without random-window scores and "
+                             "diagnostics) is no longer read; run n2g_sweep again to write format_version 2");
   h5::check_format(root, path, "atlas", kFormatVersion, "atlas", "n2g_sweep writes atlases");
   if (h5::read_int_attribute(root, "complete", path) != 1) throw FormatError(path + ": the atlas is incomplete");
   for (const auto& a : kHeaderText) header_.*a.field = h5::read_string_attribute(root, a.name, path);

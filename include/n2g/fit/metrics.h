@@ -52,4 +52,12 @@ struct LayerScores {
 
 LayerScores summarize(const std::vector<NeuronScores>& neurons);
 
+// A 95% bootstrap interval of the mean of `values` (NaN left out): the 2.5th and 97.5th
+// percentiles of the means of `resamples` resamples drawn with a generator seeded by `seed`.
+// {NaN, NaN} when no value is a number.
+struct Interval {
+  float low = kNotANumber, high = kNotANumber;
+};
+Interval bootstrap_mean_interval(const std::vector<float>& values, int resamples = 2000, uint64_t seed = 0);
+
 }  // namespace n2g

@@ -50,14 +50,31 @@ TEST(Report, LayerTableFromTheAtlas) {
   EXPECT_EQ(reports[0].ok, 3);
   EXPECT_EQ(reports[0].dead, 1);
   EXPECT_EQ(reports[1].failed, 1);
-  EXPECT_NEAR(reports[0].n2g_mean.precision, (0.50f + 0.51f + 0.53f) / 3, 1e-6);
-  EXPECT_FLOAT_EQ(reports[0].token_mean.f1, 0.4f);
-  EXPECT_TRUE(std::isnan(reports[0].ngram_mean.precision));
-  // Pooled from the counts the recalls imply: rows 0, 1, 3 have 0, 3, 9 firing tokens, recall 0.75.
-  EXPECT_NEAR(reports[0].n2g_pooled.recall, (0 + 2 + 7) / 12.0, 1e-6);
+  // Row 0 has no real firing in either test set: left out of the means and counted.
+  EXPECT_EQ(reports[0].top.scored, 2);
+  EXPECT_EQ(reports[0].top.left_out, 1);
+  EXPECT_NEAR(reports[0].top.n2g.mean.precision, (0.51f + 0.53f) / 2, 1e-6);
+  EXPECT_FLOAT_EQ(reports[0].top.token.mean.f1, 0.4f);
+  EXPECT_FLOAT_EQ(reports[0].top.token.f1_interval.low, 0.4f);  // every resample of equal values
+  EXPECT_FLOAT_EQ(reports[0].top.token.f1_interval.high, 0.4f);
+  EXPECT_TRUE(std::isnan(reports[0].top.ngram.mean.precision));
+  EXPECT_TRUE(std::isnan(reports[0].top.ngram.f1_interval.low) == false);  // F1 0 is a number
+  // Pooled from the counts the recalls imply: rows 1, 3 have 3, 9 firing tokens, recall 0.75.
+  EXPECT_NEAR(reports[0].top.n2g_pooled.recall, (2 + 7) / 12.0, 1e-6);
+  EXPECT_EQ(reports[0].random.scored, 2);
+  EXPECT_NEAR(reports[0].random.n2g.mean.recall, (0.51f + 0.53f) / 2, 1e-6);
+  EXPECT_FLOAT_EQ(reports[0].random.token.mean.precision, 0.2f);
+  EXPECT_TRUE(std::isnan(reports[0].random.n2g_pooled.f1));
+  // Diagnostics of the ok rows 0, 1, 3.
+  EXPECT_EQ(reports[0].miss_token_absent, 0 + 1 + 3);
+  EXPECT_EQ(reports[0].miss_context_unmatched, 0 + 1 + 0);
+  EXPECT_NEAR(reports[0].train_firing_per_window, (1.5f + 2.5f + 4.5f) / 3, 1e-6);
   const std::string index = atlas_index_page(synthetic_atlas(), reports);
   EXPECT_NE(index.find("href=\"L1_N2.html\""), std::string::npos);
-  EXPECT_NE(format_reports(reports, "markdown").find("| 0 | 4 (3 / 1 / 0) |"), std::string::npos);
+  EXPECT_NE(format_reports(reports, "markdown").find("| 0 | 4 (3 / 1 / 0) | top | 2 (1) | 0.52 / 0.75 / 0.60 |"),
+            std::string::npos);
+  EXPECT_NE(format_reports(reports, "markdown").find("| 0 | 4 (3 / 1 / 0) | random | 2 (1) | 0.40 / 0.52 / 0.45 |"),
+            std::string::npos);
 }
 
 }  // namespace
