@@ -1,6 +1,8 @@
 #include "n2g/fit/calibrate.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace n2g {
 namespace {
@@ -79,13 +81,19 @@ void drop_redundant_leaves(Trie& graph, double threshold) {
 }  // namespace
 
 void add_firing_tokens(Trie& graph, const std::vector<TrainWindow>& windows, const TokenTable& table,
-                       double activation_threshold) {
+                       double activation_threshold, int min_firings) {
+  std::map<int32_t, std::pair<int, float>> firings;  // token -> (firing positions, largest activation)
   for (const TrainWindow& window : windows)
     for (size_t j = 0; j < window.tokens->size(); ++j) {
       const int32_t token = (*window.tokens)[j];
       const float value = (*window.normalised)[j];
-      if (!table.is_special(token) && value >= activation_threshold) graph.insert(Line{{{token, value}}, value});
+      if (table.is_special(token) || !(value >= activation_threshold)) continue;
+      auto& [count, largest] = firings[token];
+      ++count;
+      largest = std::max(largest, value);
     }
+  for (const auto& [token, seen] : firings)
+    if (seen.first >= min_firings) graph.insert(Line{{{token, seen.second}}, seen.second});
 }
 
 double calibrate_ends(Trie& graph, const std::vector<TrainWindow>& windows, const TokenTable& table,

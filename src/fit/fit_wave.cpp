@@ -347,7 +347,7 @@ void evaluate(const TokenTable& table, const FitParams& params, const EvalParams
       for (size_t w = 0; w < normalised.size(); ++w) train.push_back({train_tokens[w], &normalised[w]});
 
       if (params.plus_method() && params.plus.token_fallback)
-        add_firing_tokens(fit.graph, train, table, params.graph.activation_threshold);
+        add_firing_tokens(fit.graph, train, table, params.graph.activation_threshold, params.plus.min_token_firings);
       fit.graph.merge_ignores();
       if (params.plus_method() && params.plus.calibrate)
         fit.rate_threshold = static_cast<float>(

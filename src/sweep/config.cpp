@@ -329,6 +329,7 @@ const std::vector<Key>& keys() {
       flag("fit.plus", "calibrate", [](auto& c) -> auto& { return c.fit.plus.calibrate; }),
       number("fit.plus", "prior_weight", [](auto& c) -> auto& { return c.fit.plus.prior_weight; }, Range{0, kInfinity}),
       flag("fit.plus", "token_fallback", [](auto& c) -> auto& { return c.fit.plus.token_fallback; }),
+      number("fit.plus", "min_token_firings", [](auto& c) -> auto& { return c.fit.plus.min_token_firings; }, Range{1, kInfinity}),
       number("fit.plus", "extra_train_windows", [](auto& c) -> auto& { return c.fit.plus.extra_train_windows; },
              Range{0, kInfinity}),
       number("fit.plus", "random_train_windows", [](auto& c) -> auto& { return c.fit.plus.random_train_windows; },

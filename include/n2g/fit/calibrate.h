@@ -18,10 +18,11 @@ struct TrainWindow {
   const std::vector<float>* normalised;
 };
 
-// Adds a one-token line for every non-special position whose normalised activation is at least
-// `activation_threshold`: the token-level fallback where no context path matches.
+// Adds a one-token line for every non-special token that reaches `activation_threshold` (normalised)
+// at `min_firings` train positions or more, carrying its largest activation: the token-level
+// fallback where no context path matches.
 void add_firing_tokens(Trie& graph, const std::vector<TrainWindow>& windows, const TokenTable& table,
-                       double activation_threshold);
+                       double activation_threshold, int min_firings = 1);
 
 // Calibrates the graph on the train positions (call after merge_ignores). A position fires when its
 // normalised activation is >= activation_threshold. Each node's firing rate over the positions

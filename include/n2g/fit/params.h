@@ -45,6 +45,7 @@ struct PlusParams {
   bool calibrate = true;         // END values from the train positions each path matches, threshold chosen per neuron
   double prior_weight = 2.0;     // a context node's rate shrinks to its parent's with this many pseudo-positions
   bool token_fallback = true;    // tokens that fire in the train windows join the first level
+  int min_token_firings = 2;     // ... when they fire at this many train positions (1: larger graphs, more recall)
   int extra_train_windows = 20;  // windows ranked after the top K, added to the train positions
   int random_train_windows = 64; // random windows (not top, not test) added to the train positions
   double max_prune_scale = 4.0;  // a pruned prompt's scale is capped here (the fallback's can explode)
