@@ -1,23 +1,19 @@
 #include "n2g/app/render.h"
 
-#include <ATen/ATen.h>
-
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include <unistd.h>
 
 #include "n2g/errors.h"
 #include "n2g/graph/display.h"
 #include "n2g/graph/serialize.h"
-#include "n2g/io/dataset.h"
-#include "n2g/model/transformer.h"
-#include "n2g/sweep/config.h"
-#include "n2g/sweep/setup.h"
 
 namespace n2g {
 namespace {
@@ -64,67 +60,30 @@ const char* kStyle =
 
 }  // namespace
 
-struct ExampleShader::State {
-  std::optional<Transformer> model;
-  std::optional<TokenDataset> dataset;
-  int32_t bos = -1;
-  std::string hook;
-  std::vector<std::string> vocab;
-};
-
-ExampleShader::ExampleShader(const AtlasReader& atlas) : state_(std::make_unique<State>()) {
-  const SweepConfig config = parse_sweep_config(atlas.header().config, atlas.path() + " (config attribute)");
-  state_->dataset.emplace(config.dataset.path);
-  const TransformerSpec spec = read_spec(config.model.path);
-  LoadOptions options;
-  options.unembed = false;
-  options.dtype = config.model.dtype;  // on the CPU: auto is float32; shading needs no rank invariance
-  state_->model.emplace(Transformer::load(config.model.path, options));
-  state_->bos = choose_bos(spec, *state_->dataset, spec.eos_token_id, config.model.prepend_bos);
-  state_->hook = config.model.hook;
-  state_->vocab = atlas.header().vocab;
-}
-
-ExampleShader::~ExampleShader() = default;
-
-std::vector<ShadedExample> ExampleShader::examples(const AtlasRow& row) const {
-  std::vector<int64_t> windows;
-  for (int64_t w : row.example_window)
-    if (w >= 0) windows.push_back(w);
-  if (windows.empty()) return {};
-  const TokenDataset& data = *state_->dataset;
-  const int64_t L = data.window_len(), skip = state_->bos >= 0 ? 1 : 0;
-  const auto tokens = data.read_windows(windows);
-  std::vector<int64_t> input;
-  for (size_t w = 0; w < windows.size(); ++w) {
-    if (skip) input.push_back(state_->bos);
-    input.insert(input.end(), tokens.begin() + w * L, tokens.begin() + (w + 1) * L);
-  }
-  const std::string hook = "blocks." + std::to_string(row.layer) + "." + state_->hook;
-  const at::Tensor x = at::tensor(input).view({static_cast<int64_t>(windows.size()), L + skip}).to(state_->model->device());
-  const at::Tensor acts = state_->model->forward(x, {hook}).hooks.at(hook).select(2, row.index).narrow(1, skip, L).to(at::kFloat).cpu();
-  const auto a = acts.accessor<float, 2>();
+std::vector<ShadedExample> stored_examples(const AtlasRow& row, const std::vector<std::string>& vocab) {
+  const bool shaded = row.status != kDead && row.max_activation > 0;
+  const auto text = [&vocab](int32_t id) { return id >= 0 && id < static_cast<int32_t>(vocab.size()) ? vocab[id] : "#" + std::to_string(id); };
   std::vector<ShadedExample> out;
-  const std::vector<std::string>& vocab = state_->vocab;
-  for (size_t w = 0; w < windows.size(); ++w) {
-    ShadedExample e{windows[w], row.example_split[w], {}, {}};
-    for (int64_t j = 0; j < L; ++j) {
-      const int32_t id = tokens[w * L + j];
-      e.tokens.push_back(id < static_cast<int32_t>(vocab.size()) ? vocab[id] : "#" + std::to_string(id));
-      e.normalised.push_back(a[w][j] / row.max_activation);
+  const auto add = [&](const std::string& label, float activation, const std::vector<int32_t>& tokens,
+                       const std::vector<int8_t>& values, size_t slot) {
+    ShadedExample e{label, {}, {}, activation};
+    for (size_t j = slot * kExampleWidth; j < (slot + 1) * kExampleWidth; ++j) {
+      if (tokens[j] < 0) continue;
+      e.tokens.push_back(text(tokens[j]));
+      e.normalised.push_back(shaded ? values[j] * row.example_scale / 127.0f / row.max_activation : NAN);
     }
     out.push_back(std::move(e));
-  }
+  };
+  for (size_t k = 0; k < row.example_start.size(); ++k)
+    if (row.example_start[k] >= 0)
+      add((row.example_split[k] == 0 ? "train window " : "test window ") + std::to_string(row.example_window[k]),
+          row.example_activation[k], row.example_tokens, row.example_values, k);
+  for (size_t q = 0; q < row.quantile_window.size(); ++q)
+    if (row.quantile_window[q] >= 0)
+      add("random window " + std::to_string(row.quantile_window[q]) + " (band " + std::to_string(q / kQuantilePerBand + 1) +
+              " of " + std::to_string(kQuantileBands) + ")",
+          row.quantile_activation[q], row.quantile_tokens, row.quantile_values, q);
   return out;
-}
-
-std::unique_ptr<ExampleShader> open_shader(const AtlasReader& atlas, std::ostream& log) {
-  try {
-    return std::make_unique<ExampleShader>(atlas);
-  } catch (const Error& error) {
-    log << "examples left unshaded: " << error.what() << "\n";
-    return nullptr;
-  }
 }
 
 std::string page_name(int32_t layer, int32_t index) { return "L" + std::to_string(layer) + "_N" + std::to_string(index); }
@@ -146,25 +105,56 @@ std::optional<std::string> dot_to_svg(const std::string& dot) {
   return svg;
 }
 
-std::string neuron_page(const AtlasReader& atlas, const AtlasRow& row, const std::string& graph,
-                        const std::vector<ShadedExample>& examples, const std::string& note) {
+std::string neuron_page(const AtlasReader& atlas, const AtlasRow& row, const std::string& graph) {
   static const char* kStatus[] = {"pending", "ok", "dead", "failed"};
+  const auto& vocab = atlas.header().vocab;
   std::ostringstream html;
   html << "<!doctype html><html><head><meta charset=\"utf-8\"><title>Layer " << row.layer << " neuron " << row.index
        << "</title>" << kStyle << "</head><body><p><a href=\"index.html\">atlas index</a></p><h1>Layer " << row.layer
        << ", neuron " << row.index << "</h1><p>" << html_escape(atlas.header().model) << " &middot; " << atlas.header().hook
        << " &middot; status " << kStatus[row.status % 4] << (row.error.empty() ? "" : ": " + html_escape(row.error))
-       << " &middot; max activation " << number(row.max_activation) << " &middot; density " << number(row.density) << "</p>";
+       << " &middot; max activation " << number(row.max_activation) << " &middot; density " << number(row.density)
+       << " &middot; above half the max " << number(row.share_above_half_max) << "</p>";
+  if (row.status == kDead)
+    html << "<p><b>Dead neuron:</b> its largest activation over the whole scan is " << number(row.max_activation)
+         << " (not above 0), so it has no graph and its examples are not shaded.</p>";
   html << "<h2>Graph</h2>" << (graph.rfind("<?xml", 0) == 0 || graph.rfind("<svg", 0) == 0 ? graph : "<pre>" + html_escape(graph) + "</pre>");
-  html << "<h2>Firing scores on the test windows</h2><table><tr><th></th><th>precision</th><th>recall</th><th>F1</th></tr>";
-  for (const auto& [name, s] : {std::pair{"N2G", row.firing}, std::pair{"token lookup", row.token_baseline},
-                                std::pair{"5-gram lookup", row.ngram_baseline}})
-    html << "<tr><th>" << name << "</th><td>" << number(s.precision) << "</td><td>" << number(s.recall) << "</td><td>"
-         << number(s.f1) << "</td></tr>";
-  html << "</table><p>" << row.firing_count << " firing and " << row.nonfiring_count << " non-firing test tokens.</p>";
-  html << "<h2>Top examples</h2>" << (note.empty() ? "" : "<p>" + html_escape(note) + "</p>");
-  for (const auto& e : examples) {
-    html << "<div class=\"ex\">" << (e.split == 0 ? "train" : "test") << " window " << e.window << ": ";
+  html << "<h2>Firing scores</h2><table><tr><th></th><th>top-window test half P</th><th>R</th><th>F1</th>"
+          "<th>random windows P</th><th>R</th><th>F1</th></tr>";
+  for (const auto& [name, top, random] : {std::tuple{"N2G", row.firing, row.random_firing},
+                                          std::tuple{"token lookup", row.token_baseline, row.random_token_baseline},
+                                          std::tuple{"5-gram lookup", row.ngram_baseline, row.random_ngram_baseline}})
+    html << "<tr><th>" << name << "</th><td>" << number(top.precision) << "</td><td>" << number(top.recall) << "</td><td>"
+         << number(top.f1) << "</td><td>" << number(random.precision) << "</td><td>" << number(random.recall) << "</td><td>"
+         << number(random.f1) << "</td></tr>";
+  html << "</table><p>" << row.firing_count << " firing and " << row.nonfiring_count << " non-firing tokens in the top-window test half; "
+       << row.random_firing_count << " and " << row.random_nonfiring_count << " in the random windows.</p>";
+  if (!row.output_tokens.empty() && row.output_tokens[0] >= 0) {
+    html << "<h2>Output effects (logit lens)</h2><table><tr><th>raises</th><th></th><th>lowers</th><th></th></tr>";
+    for (int i = 0; i < kOutputTokens; ++i) {
+      const auto cell = [&](int j) {
+        const int32_t t = row.output_tokens[j];
+        return "<td>" + html_escape(t >= 0 && t < static_cast<int32_t>(vocab.size()) ? vocab[t] : "") + "</td><td>" +
+               number(row.output_values[j]) + "</td>";
+      };
+      html << "<tr>" << cell(i) << cell(kOutputTokens + i) << "</tr>";
+    }
+    html << "</table>";
+  }
+  bool similar = false;
+  for (size_t i = 0; i < row.similar_rows.size(); ++i) {
+    const int32_t other = row.similar_rows[i];
+    if (other < 0) continue;
+    if (!similar) html << "<h2>Similar neurons</h2><p>";
+    similar = true;
+    const auto [layer, index] = atlas.neuron_of(other);
+    html << "<a href=\"" << page_name(layer, index) << ".html\">L" << layer << " N" << index << "</a> (" << number(row.similar_scores[i])
+         << ") ";
+  }
+  if (similar) html << "</p>";
+  html << "<h2>Examples</h2>";
+  for (const auto& e : stored_examples(row, vocab)) {
+    html << "<div class=\"ex\">" << html_escape(e.label) << " (max " << number(e.activation) << "): ";
     for (size_t j = 0; j < e.tokens.size(); ++j) {
       const float a = std::isnan(e.normalised[j]) ? 0.0f : std::clamp(e.normalised[j], 0.0f, 1.0f);
       char style[64];
@@ -178,7 +168,7 @@ std::string neuron_page(const AtlasReader& atlas, const AtlasRow& row, const std
   return html.str();
 }
 
-RenderedFiles render_neuron(const AtlasReader& atlas, int64_t row, const std::string& dir, const ExampleShader* shader) {
+RenderedFiles render_neuron(const AtlasReader& atlas, int64_t row, const std::string& dir) {
   const AtlasRow data = atlas.row(row);
   fs::create_directories(dir);
   const std::string stem = (fs::path(dir) / page_name(data.layer, data.index)).string();
@@ -191,12 +181,8 @@ RenderedFiles render_neuron(const AtlasReader& atlas, int64_t row, const std::st
     files.svg = stem + ".svg";
     std::ofstream(files.svg) << *svg;
   }
-  std::vector<ShadedExample> examples;
-  std::string note;
-  if (shader) examples = shader->examples(data);
-  else note = "Examples are not shaded: the atlas's model or dataset could not be opened.";
   files.html = stem + ".html";
-  std::ofstream(files.html) << neuron_page(atlas, data, svg ? svg->substr(svg->find("<svg")) : dot, examples, note);
+  std::ofstream(files.html) << neuron_page(atlas, data, svg ? svg->substr(svg->find("<svg")) : dot);
   return files;
 }
 

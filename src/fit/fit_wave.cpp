@@ -414,6 +414,11 @@ std::vector<NeuronFit> fit_wave(ActivationOracle& oracle, const TokenTable& tabl
     evaluate(table, fit, eval, wave);
   }
   if (costs) *costs += local;
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    auto& random = wave.fits[t].random_activations;
+    random = std::move(wave.random_test_acts[t]);
+    for (auto& values : wave.random_train_acts[t]) random.push_back(std::move(values));
+  }
   return std::move(wave.fits);
 }
 

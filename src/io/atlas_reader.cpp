@@ -72,6 +72,25 @@ AtlasRow AtlasReader::row(int64_t row) const {
   for (const auto& c : kScoreColumns) r.*c.scores.*c.field = one<float>(f, c.path, row, path_);
   for (const auto& c : kFloatColumns) r.*c.field = one<float>(f, c.path, row, path_);
   for (const auto& c : kCountColumns) r.*c.field = one<int64_t>(f, c.path, row, path_);
+  const auto rows_of = [&](auto& field, const char* dataset) {
+    using T = typename std::remove_reference_t<decltype(field)>::value_type;
+    field = h5::read_rows<T>(h5::open_dataset(f, dataset, path_), row, 1);
+  };
+  rows_of(r.example_start, "/examples/start");
+  rows_of(r.example_tokens, "/examples/tokens");
+  rows_of(r.example_values, "/examples/values");
+  r.example_scale = one<float>(f, "/examples/scale", row, path_);
+  rows_of(r.quantile_window, "/quantiles/window");
+  rows_of(r.quantile_activation, "/quantiles/activation");
+  rows_of(r.quantile_start, "/quantiles/start");
+  rows_of(r.quantile_tokens, "/quantiles/tokens");
+  rows_of(r.quantile_values, "/quantiles/values");
+  rows_of(r.histogram, "/histogram/counts");
+  r.share_above_half_max = one<float>(f, "/histogram/share_above_half_max", row, path_);
+  rows_of(r.output_tokens, "/output/tokens");
+  rows_of(r.output_values, "/output/values");
+  rows_of(r.similar_rows, "/similar/rows");
+  rows_of(r.similar_scores, "/similar/scores");
   const int64_t offset = one<int64_t>(f, "/graphs/node_offset", row, path_);
   const int32_t count = one<int32_t>(f, "/graphs/node_count", row, path_);
   r.graph.token = h5::read_rows<int32_t>(h5::open_dataset(f, "/graphs/token", path_), offset, count);

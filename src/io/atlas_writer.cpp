@@ -3,14 +3,17 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <filesystem>
 #include <map>
 #include <set>
 
 #include "atlas_columns.h"
 #include "n2g/base/bytes.h"
+#include "n2g/base/histogram.h"
 #include "n2g/dist/collectives.h"
 #include "n2g/errors.h"
+#include "n2g/graph/similarity.h"
 #include "n2g/io/atlas_row_codec.h"
 #include "n2g/io/hdf5.h"
 
@@ -25,21 +28,29 @@ void create(hid_t file, const std::string& path, std::vector<hsize_t> shape) {
   h5::write_dataset<T>(file, path, shape, {});
 }
 
-// Writes this rank's rows (`runs` of a dataset whose rows are `width` wide); collective when
+// Writes this rank's rows (`runs` of a dataset whose rows have the shape `inner`); collective when
 // `xfer` says so, in which case every rank calls it, with or without rows.
 template <class T>
-void write_runs(hid_t file, const std::string& path, const Runs& runs, hsize_t width, const std::vector<T>& data, hid_t xfer) {
+void write_runs(hid_t file, const std::string& path, const Runs& runs, const std::vector<hsize_t>& inner,
+                const std::vector<T>& data, hid_t xfer) {
   h5::Handle dataset(N2G_H5(H5Dopen2(file, path.c_str(), H5P_DEFAULT), path));
   h5::Handle file_space(H5Dget_space(dataset));
   N2G_H5(H5Sselect_none(file_space), path);
   for (const auto& [first, count] : runs) {
-    const hsize_t start[2] = {first, 0}, extent[2] = {count, width};
-    N2G_H5(H5Sselect_hyperslab(file_space, H5S_SELECT_OR, start, nullptr, extent, nullptr), path);
+    std::vector<hsize_t> start(inner.size() + 1, 0), extent{count};
+    start[0] = first;
+    extent.insert(extent.end(), inner.begin(), inner.end());
+    N2G_H5(H5Sselect_hyperslab(file_space, H5S_SELECT_OR, start.data(), nullptr, extent.data(), nullptr), path);
   }
   const hsize_t elements = std::max<hsize_t>(data.size(), 1);
   h5::Handle memory_space(H5Screate_simple(1, &elements, nullptr));
   if (data.empty()) N2G_H5(H5Sselect_none(memory_space), path);
   N2G_H5(H5Dwrite(dataset, h5::native_type<T>(), memory_space, file_space, xfer, data.empty() ? nullptr : data.data()), path);
+}
+
+template <class T>
+void write_runs(hid_t file, const std::string& path, const Runs& runs, hsize_t width, const std::vector<T>& data, hid_t xfer) {
+  write_runs(file, path, runs, std::vector<hsize_t>{width}, data, xfer);
 }
 
 Runs row_runs(const std::vector<int64_t>& rows) {
@@ -67,6 +78,20 @@ void write_numeric(hid_t file, const AtlasHeader& header, const std::vector<std:
   for (const auto& column : kScoreColumns) create<float>(file, column.path, {N});
   for (const auto& column : kFloatColumns) create<float>(file, column.path, {N});
   for (const auto& column : kCountColumns) create<int64_t>(file, column.path, {N});
+  const hsize_t W = kExampleWidth, Q = kQuantileExamples, O = 2 * kOutputTokens;
+  create<int32_t>(file, "/examples/start", {N, K});
+  create<int32_t>(file, "/examples/tokens", {N, K, W});
+  create<int8_t>(file, "/examples/values", {N, K, W});
+  create<float>(file, "/examples/scale", {N});
+  create<int64_t>(file, "/quantiles/window", {N, Q});
+  create<float>(file, "/quantiles/activation", {N, Q});
+  create<int32_t>(file, "/quantiles/start", {N, Q});
+  create<int32_t>(file, "/quantiles/tokens", {N, Q, W});
+  create<int8_t>(file, "/quantiles/values", {N, Q, W});
+  create<int64_t>(file, "/histogram/counts", {N, kHistogramBins});
+  create<float>(file, "/histogram/share_above_half_max", {N});
+  create<int32_t>(file, "/output/tokens", {N, O});
+  create<float>(file, "/output/values", {N, O});
   create<int64_t>(file, "/graphs/node_offset", {N});
   create<int32_t>(file, "/graphs/node_count", {N});
   create<int32_t>(file, "/graphs/token", {M});
@@ -83,15 +108,19 @@ void write_numeric(hid_t file, const AtlasHeader& header, const std::vector<std:
     for (const auto& entry : rows) out.push_back(get(entry.second));
     return out;
   };
-  const auto examples = [&](auto member) {
+  // A fixed-size field of every row, concatenated ([rows * size]).
+  const auto fixed = [&](auto member, size_t size, const char* what) {
     std::vector<typename std::remove_reference_t<decltype(rows.front().second.*member)>::value_type> out;
     for (const auto& entry : rows) {
       const auto& values = entry.second.*member;
-      if (values.size() != K) throw FormatError("atlas row " + std::to_string(entry.first) + " has " + std::to_string(values.size()) + " examples, expected " + std::to_string(K));
+      if (values.size() != size)
+        throw FormatError("atlas row " + std::to_string(entry.first) + " has " + std::to_string(values.size()) + " " + what +
+                          " values, expected " + std::to_string(size));
       out.insert(out.end(), values.begin(), values.end());
     }
     return out;
   };
+  const auto examples = [&](auto member) { return fixed(member, K, "example"); };
   // Every rank calls every write, with or without rows: the writes are collective.
   write_runs(file, "/neurons/layer", runs, 1, column([](const AtlasRow& r) { return r.layer; }), xfer);
   write_runs(file, "/neurons/index", runs, 1, column([](const AtlasRow& r) { return r.index; }), xfer);
@@ -102,6 +131,19 @@ void write_numeric(hid_t file, const AtlasHeader& header, const std::vector<std:
   write_runs(file, "/examples/position", runs, K, examples(&AtlasRow::example_position), xfer);
   write_runs(file, "/examples/activation", runs, K, examples(&AtlasRow::example_activation), xfer);
   write_runs(file, "/examples/split", runs, K, examples(&AtlasRow::example_split), xfer);
+  write_runs(file, "/examples/start", runs, K, examples(&AtlasRow::example_start), xfer);
+  write_runs(file, "/examples/tokens", runs, {K, W}, fixed(&AtlasRow::example_tokens, K * W, "example token"), xfer);
+  write_runs(file, "/examples/values", runs, {K, W}, fixed(&AtlasRow::example_values, K * W, "example activation"), xfer);
+  write_runs(file, "/examples/scale", runs, 1, column([](const AtlasRow& r) { return r.example_scale; }), xfer);
+  write_runs(file, "/quantiles/window", runs, Q, fixed(&AtlasRow::quantile_window, Q, "quantile window"), xfer);
+  write_runs(file, "/quantiles/activation", runs, Q, fixed(&AtlasRow::quantile_activation, Q, "quantile activation"), xfer);
+  write_runs(file, "/quantiles/start", runs, Q, fixed(&AtlasRow::quantile_start, Q, "quantile start"), xfer);
+  write_runs(file, "/quantiles/tokens", runs, {Q, W}, fixed(&AtlasRow::quantile_tokens, Q * W, "quantile token"), xfer);
+  write_runs(file, "/quantiles/values", runs, {Q, W}, fixed(&AtlasRow::quantile_values, Q * W, "quantile activation"), xfer);
+  write_runs(file, "/histogram/counts", runs, kHistogramBins, fixed(&AtlasRow::histogram, kHistogramBins, "histogram"), xfer);
+  write_runs(file, "/histogram/share_above_half_max", runs, 1, column([](const AtlasRow& r) { return r.share_above_half_max; }), xfer);
+  write_runs(file, "/output/tokens", runs, O, fixed(&AtlasRow::output_tokens, O, "output token"), xfer);
+  write_runs(file, "/output/values", runs, O, fixed(&AtlasRow::output_values, O, "output value"), xfer);
   for (const auto& c : kScoreColumns) {
     std::vector<float> values;
     for (const auto& entry : rows) values.push_back(entry.second.*c.scores.*c.field);
@@ -163,6 +205,7 @@ void write_rank0_part(const std::string& path, const AtlasHeader& header, int wo
   h5::Handle file = h5::open_file(path, true);
   std::vector<std::string> errors(header.n_neurons);
   std::vector<std::pair<int32_t, int32_t>> activating, context;
+  std::vector<GraphTokens> graphs(header.n_neurons);
   for (const auto& bytes : summaries) {
     ByteReader in(bytes.data(), bytes.size());
     while (!in.done()) {
@@ -174,11 +217,25 @@ void write_rank0_part(const std::string& path, const AtlasHeader& header, int wo
       in.get(act);
       in.get(ctx);
       errors[row] = error;
+      graphs[row] = {act, ctx};
       for (int32_t t : act) activating.emplace_back(t, static_cast<int32_t>(row));
       for (int32_t t : ctx) context.emplace_back(t, static_cast<int32_t>(row));
     }
   }
   h5::write_strings(file, "/neurons/error", errors);
+  const auto similar = similar_neurons(graphs, kSimilarNeurons);
+  std::vector<int32_t> similar_rows(header.n_neurons * kSimilarNeurons, -1);
+  std::vector<float> similar_scores(header.n_neurons * kSimilarNeurons, std::numeric_limits<float>::quiet_NaN());
+  for (size_t r = 0; r < similar.size(); ++r)
+    for (size_t i = 0; i < similar[r].rows.size(); ++i) {
+      similar_rows[r * kSimilarNeurons + i] = similar[r].rows[i];
+      similar_scores[r * kSimilarNeurons + i] = similar[r].scores[i];
+    }
+  const hsize_t N = header.n_neurons, S = kSimilarNeurons;
+  h5::ensure_groups(file, "/similar/rows");
+  h5::write_dataset<int32_t>(file, "/similar/rows", {N, S}, similar_rows);
+  h5::write_dataset<float>(file, "/similar/scores", {N, S}, similar_scores);
+  h5::write_dataset<double>(file, "/histogram/edges", {static_cast<hsize_t>(kHistogramEdges)}, histogram_edges());
   const int64_t vocab_size = static_cast<int64_t>(header.vocab.size());
   write_index(file, "/index/activating", vocab_size, activating);
   write_index(file, "/index/context", vocab_size, context);

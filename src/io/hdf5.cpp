@@ -203,6 +203,7 @@ std::vector<std::string> read_strings(hid_t dataset, const std::string& where) {
 template <> hid_t native_type<int32_t>() { return H5T_NATIVE_INT32; }
 template <> hid_t native_type<int64_t>() { return H5T_NATIVE_INT64; }
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
+template <> hid_t native_type<int8_t>() { return H5T_NATIVE_INT8; }
 template <> hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
 template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
 
@@ -211,6 +212,7 @@ template <class T> hid_t file_type();
 template <> hid_t file_type<int32_t>() { return H5T_STD_I32LE; }
 template <> hid_t file_type<int64_t>() { return H5T_STD_I64LE; }
 template <> hid_t file_type<uint8_t>() { return H5T_STD_U8LE; }
+template <> hid_t file_type<int8_t>() { return H5T_STD_I8LE; }
 template <> hid_t file_type<float>() { return H5T_IEEE_F32LE; }
 template <> hid_t file_type<double>() { return H5T_IEEE_F64LE; }
 template <class T> H5T_class_t type_class() { return std::is_floating_point<T>::value ? H5T_FLOAT : H5T_INTEGER; }
@@ -247,7 +249,8 @@ std::vector<T> read_dataset(hid_t file, const std::string& path, const std::stri
 template <class T>
 std::vector<T> read_rows(hid_t dataset, hsize_t first, hsize_t count) {
   auto shape = dims(dataset);
-  const hsize_t width = shape.size() > 1 ? shape[1] : 1;
+  hsize_t width = 1;  // elements of one row: the product of the trailing dimensions
+  for (size_t d = 1; d < shape.size(); ++d) width *= shape[d];
   std::vector<T> out(count * width);
   if (count == 0) return out;
   Handle file_space(H5Dget_space(dataset));
@@ -287,6 +290,7 @@ void ensure_groups(hid_t file, const std::string& path) {
 N2G_INSTANTIATE(int32_t)
 N2G_INSTANTIATE(int64_t)
 N2G_INSTANTIATE(uint8_t)
+N2G_INSTANTIATE(int8_t)
 N2G_INSTANTIATE(float)
 N2G_INSTANTIATE(double)
 

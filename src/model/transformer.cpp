@@ -226,6 +226,15 @@ HookName Transformer::resolve_hook(const std::string& name) const {
   return {layer, kind};
 }
 
+at::Tensor Transformer::neuron_logit_effects(int layer, const at::Tensor& neurons) const {
+  const Impl& m = *impl_;
+  if (!m.w_u.defined()) throw ModelError("output effects need the unembedding, which was not loaded");
+  if (layer < 0 || layer >= loaded_layers()) throw ModelError("layer " + std::to_string(layer) + " is not loaded");
+  at::Tensor directions = m.blocks[layer]->w_out.index_select(0, neurons).to(at::kFloat);  // [n, d_model]
+  if (m.ln_f_w.defined()) directions = directions * m.ln_f_w.to(at::kFloat);
+  return at::matmul(directions, m.w_u.to(at::kFloat));  // [n, d_vocab_out]
+}
+
 bool Transformer::computes_columns_alone() const { return impl_->spec.act_fn != "solu_ln"; }
 
 ForwardOutput Transformer::forward(const at::Tensor& tokens, const std::vector<std::string>& hooks, Logits which) const {

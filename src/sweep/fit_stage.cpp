@@ -5,7 +5,12 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <tuple>
 
+#include <ATen/ATen.h>
+#include <torch/utils.h>
+
+#include "n2g/base/histogram.h"
 #include "n2g/base/progress.h"
 #include "n2g/dist/collectives.h"
 #include "n2g/fit/fit_wave.h"
@@ -15,6 +20,7 @@
 #include "n2g/io/checkpoint.h"
 #include "n2g/sweep/model_oracle.h"
 #include "n2g/sweep/stages.h"
+#include "n2g/sweep/stored_examples.h"
 
 namespace n2g {
 namespace {
@@ -43,6 +49,35 @@ AtlasRow scanned_row(const NeuronCandidates& c, int32_t layer, int32_t index, co
 }
 
 FiringScores firing(const ClassScores& s) { return {s.precision, s.recall, s.f1}; }
+
+// The logit-lens tokens of every row's neuron (hook_post and hook_mid; others get none).
+void store_output_effects(std::vector<std::pair<int64_t, AtlasRow>>& rows, const Transformer& model, int32_t layer,
+                          const std::string& hook) {
+  const bool direct = hook == "mlp.hook_post" || hook == "mlp.hook_mid";
+  std::vector<int64_t> neurons;
+  for (const auto& [sweep_index, row] : rows) neurons.push_back(row.index);
+  at::Tensor top_values, top_ids, bottom_values, bottom_ids;
+  if (direct && !neurons.empty()) {
+    torch::NoGradGuard no_grad;
+    const at::Tensor effects = model.neuron_logit_effects(layer, at::tensor(neurons, at::kLong).to(model.device()));
+    const int64_t k = std::min<int64_t>(kOutputTokens, effects.size(1));
+    std::tie(top_values, top_ids) = effects.topk(k, 1, true);
+    std::tie(bottom_values, bottom_ids) = effects.topk(k, 1, false);
+    top_values = top_values.cpu(), top_ids = top_ids.cpu(), bottom_values = bottom_values.cpu(), bottom_ids = bottom_ids.cpu();
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    AtlasRow& row = rows[i].second;
+    row.output_tokens.assign(2 * kOutputTokens, -1);
+    row.output_values.assign(2 * kOutputTokens, std::numeric_limits<float>::quiet_NaN());
+    if (!top_ids.defined()) continue;
+    for (int64_t j = 0; j < top_ids.size(1); ++j) {
+      row.output_tokens[j] = static_cast<int32_t>(top_ids[i][j].item<int64_t>());
+      row.output_values[j] = top_values[i][j].item<float>();
+      row.output_tokens[kOutputTokens + j] = static_cast<int32_t>(bottom_ids[i][j].item<int64_t>());
+      row.output_values[kOutputTokens + j] = bottom_values[i][j].item<float>();
+    }
+  }
+}
 
 // Fits one wave (neurons of one layer) and returns its rows.
 std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const NeuronCandidates*>& wave, int32_t layer,
@@ -74,6 +109,7 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
   };
   std::vector<NeuronTask> tasks;
   std::vector<size_t> task_row;
+  std::vector<std::vector<int64_t>> random_ids;  // [task]: random_test then random_train windows
   for (size_t i = 0; i < wave.size(); ++i) {
     AtlasRow& row = rows[i].second;
     if (row.status == kDead) continue;
@@ -90,19 +126,47 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
       (train ? task.train : task.test).push_back(window_tokens(wave[i]->window[k]));
       (train ? task.train_activations : task.test_activations).push_back(window_values(*wave[i], k));
     }
-    size_t taken = 0;
+    std::vector<int64_t> test_ids, train_ids;
     for (int64_t w : drawn) {
       if (std::find(wave[i]->window.begin(), wave[i]->window.end(), w) != wave[i]->window.end()) continue;
-      if (taken < static_cast<size_t>(config.eval.random_windows)) task.random_test.push_back(window_tokens(w));
-      else if (taken < config.eval.random_windows + random_train) task.random_train.push_back(window_tokens(w));
-      ++taken;
+      if (test_ids.size() < static_cast<size_t>(config.eval.random_windows)) test_ids.push_back(w);
+      else if (train_ids.size() < random_train) train_ids.push_back(w);
     }
+    for (int64_t w : test_ids) task.random_test.push_back(window_tokens(w));
+    for (int64_t w : train_ids) task.random_train.push_back(window_tokens(w));
+    test_ids.insert(test_ids.end(), train_ids.begin(), train_ids.end());
+    random_ids.push_back(std::move(test_ids));
     tasks.push_back(std::move(task));
     task_row.push_back(i);
   }
   ModelOracle oracle(model, layer, config.model.hook, setup.bos, config.run.batch_tokens);
   const auto fits = fit_wave(oracle, table, config.fit, config.eval, setup.mask, tasks, &result.costs);
   result.forward_seconds += oracle.forward_seconds();
+  // What the atlas shows without the model or the dataset: examples, quantile examples, histogram,
+  // output effects, for every neuron of the wave (dead ones included).
+  std::vector<std::vector<QuantilePick>> quantiles(wave.size());
+  const auto skip = [&table](int32_t token) { return table.is_special(token); };
+  for (size_t t = 0; t < fits.size(); ++t) {
+    std::vector<std::vector<int32_t>> random_tokens;
+    for (size_t w = 0; w < random_ids[t].size(); ++w) {
+      auto window = window_tokens(random_ids[t][w]);
+      window.resize(fits[t].random_activations[w].size());  // test windows were cut to eval.max_tokens
+      random_tokens.push_back(std::move(window));
+    }
+    quantiles[task_row[t]] = pick_quantiles(random_ids[t], random_tokens, fits[t].random_activations, tasks[t].a_max, skip);
+  }
+  const std::vector<double> edges = histogram_edges();
+  for (size_t i = 0; i < wave.size(); ++i) {
+    AtlasRow& row = rows[i].second;
+    std::vector<ExampleSlice> top;
+    for (size_t k = 0; k < wave[i]->window.size() && k < static_cast<size_t>(config.scan.top_k); ++k)
+      top.push_back(slice_around(window_tokens(wave[i]->window[k]), window_values(*wave[i], k), wave[i]->position[k]));
+    store_examples(row, config.scan.top_k, top, quantiles[i]);
+    row.histogram = wave[i]->histogram;
+    row.histogram.resize(kHistogramBins, 0);
+    if (row.max_activation > 0) row.share_above_half_max = static_cast<float>(share_at_or_above(row.histogram, edges, row.max_activation / 2));
+  }
+  store_output_effects(rows, model, layer, config.model.hook);
   for (size_t t = 0; t < fits.size(); ++t) {
     AtlasRow& row = rows[task_row[t]].second;
     const NeuronFit& fit = fits[t];

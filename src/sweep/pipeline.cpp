@@ -100,7 +100,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
     LoadOptions options;
     const bool lm = config.fit.augment.method == AugmentMethod::lm;
     options.layers = lm ? setup->spec.n_layers : setup->neurons.deepest_layer() + 1;
-    options.unembed = lm;
+    options.unembed = true;  // output effects (and the lm method's substitutes)
     options.device = device;
     options.dtype = compute_dtype(config, device);
     model.emplace(Transformer::load(config.model.path, options));

@@ -1,5 +1,7 @@
 #include "n2g/sweep/scan.h"
 
+#include "n2g/base/histogram.h"
+
 #include <ATen/ATen.h>
 #include <torch/utils.h>
 
@@ -20,6 +22,7 @@ struct LayerTopK {
   at::Tensor position;    // [n, K] int64
   at::Tensor values;      // [n, K, L] float32: the neuron's activations over each kept window
   at::Tensor positive;    // [n] double
+  at::Tensor histogram;   // [n * (kHistogramBins + 1)] int64: the last bin of each neuron collects special positions
 };
 
 // Keeps the best K of the old entries and a batch's, ordered by (activation desc, window asc).
@@ -59,8 +62,12 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
     tops.push_back({at::full({n, K}, -std::numeric_limits<float>::infinity(), at::TensorOptions().device(device)),
                     at::full({n, K}, kNoWindow, long_options), at::full({n, K}, -1, long_options),
                     at::zeros({n, K, L}, at::TensorOptions().device(device)),
-                    at::zeros({n}, at::TensorOptions().dtype(at::kDouble).device(device))});
+                    at::zeros({n}, at::TensorOptions().dtype(at::kDouble).device(device)),
+                    at::zeros({n * (kHistogramBins + 1)}, long_options)});
   }
+  const std::vector<double> edge_values = histogram_edges();
+  const at::Tensor edges = at::tensor(edge_values, at::kDouble).to(device);
+  const at::Tensor bin_base = at::arange(n, long_options) * (kHistogramBins + 1);  // [n]
   double tokens_seen = 0;
   WindowStream stream(dataset, first, last, B);
   WindowStream::Chunk chunk;
@@ -88,6 +95,10 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
       if (bos) acts = acts.narrow(1, 1, L);
       if (!all_selected) acts = acts.index_select(2, selected);                               // [b, L, n]
       const at::Tensor values = acts.permute({2, 0, 1}).to(at::kFloat);                       // [n, b, L]
+      // Histogram: each position's bin (edges[b-1] <= v < edges[b]), specials to the spare bin.
+      at::Tensor bins = at::bucketize(acts.to(at::kDouble), edges, /*out_int32=*/false, /*right=*/true);  // [b, L, n]
+      if (any_special) bins = bins.masked_fill(at::logical_not(usable), kHistogramBins);
+      tops[l].histogram += at::bincount((bins + bin_base).reshape({-1}), {}, n * (kHistogramBins + 1));
       const at::Tensor fires = acts > 0;
       tops[l].positive += (any_special ? at::logical_and(fires, usable) : fires).sum(at::IntArrayRef{0, 1}).to(at::kDouble);
       if (any_special) acts = acts.masked_fill(at::logical_not(usable), -std::numeric_limits<double>::infinity());
@@ -102,7 +113,9 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
   std::vector<NeuronCandidates> out;
   for (size_t l = 0; l < tops.size(); ++l) {
     const at::Tensor activation = tops[l].activation.cpu(), window = tops[l].window.cpu(), position = tops[l].position.cpu(),
-                     positive = tops[l].positive.cpu(), values = tops[l].values.cpu().contiguous();
+                     positive = tops[l].positive.cpu(), values = tops[l].values.cpu().contiguous(),
+                     histogram = tops[l].histogram.cpu().contiguous();
+    const int64_t* counts = histogram.data_ptr<int64_t>();
     const float* value = values.data_ptr<float>();
     const auto a = activation.accessor<float, 2>();
     const auto w = window.accessor<int64_t, 2>();
@@ -112,6 +125,7 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
       c.neuron = neurons.first_of_layer(l) + i;
       c.positive = positive[i].item<double>();
       c.tokens = tokens_seen;
+      c.histogram.assign(counts + i * (kHistogramBins + 1), counts + i * (kHistogramBins + 1) + kHistogramBins);
       for (int64_t k = 0; k < K && w[i][k] != kNoWindow && std::isfinite(a[i][k]); ++k) {
         c.activation.push_back(a[i][k]);
         c.window.push_back(w[i][k]);

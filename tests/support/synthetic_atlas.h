@@ -1,6 +1,9 @@
 // Deterministic synthetic atlas rows for the atlas writer tests (no model needed).
 #pragma once
 
+#include <cmath>
+
+#include "n2g/base/histogram.h"
 #include "n2g/graph/serialize.h"
 #include "n2g/graph/trie.h"
 #include "n2g/io/atlas.h"
@@ -40,6 +43,32 @@ inline AtlasRow synthetic_row(int64_t r) {
     row.example_position.push_back(present ? static_cast<int32_t>(k + 1) : -1);
     row.example_activation.push_back(present ? 1.0f - 0.1f * k : std::numeric_limits<float>::quiet_NaN());
     row.example_split.push_back(static_cast<uint8_t>(k % 2));
+    // Stored examples: tokens (k + j) % 20, activations j / 31 of the scale (quantised: 127 j / 31).
+    row.example_start.push_back(present ? static_cast<int32_t>(k) : -1);
+    for (int j = 0; j < kExampleWidth; ++j) {
+      row.example_tokens.push_back(present ? static_cast<int32_t>((k + j) % 20) : -1);
+      row.example_values.push_back(present ? static_cast<int8_t>(std::lround(127.0 * j / 31)) : 0);
+    }
+  }
+  row.example_scale = row.max_activation;
+  // Quantile examples: two picks in the lowest band (windows 50 and 51), none in the others.
+  for (int q = 0; q < kQuantileExamples; ++q) {
+    const bool present = q < 2;
+    row.quantile_window.push_back(present ? 50 + q : -1);
+    row.quantile_activation.push_back(present ? 0.1f * (q + 1) : std::numeric_limits<float>::quiet_NaN());
+    row.quantile_start.push_back(present ? 3 : -1);
+    for (int j = 0; j < kExampleWidth; ++j) {
+      row.quantile_tokens.push_back(present ? (q + j) % 20 : -1);
+      row.quantile_values.push_back(present ? 10 : 0);
+    }
+  }
+  row.histogram.assign(kHistogramBins, 0);
+  row.histogram[60] = 5;
+  row.histogram[70 + r] = 100 + r;
+  row.share_above_half_max = 0.05f * static_cast<float>(r);
+  for (int j = 0; j < 2 * kOutputTokens; ++j) {
+    row.output_tokens.push_back(j % 20);
+    row.output_values.push_back(j < kOutputTokens ? 1.0f - 0.1f * j : -0.1f * (j - kOutputTokens + 1));
   }
   if (r == 2) {
     row.status = kDead;

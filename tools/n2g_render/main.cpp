@@ -1,25 +1,20 @@
 // n2g_render ATLAS LAYER INDEX [--out DIR]
 #include <iostream>
-#include <thread>
 
 #include "n2g/app/render.h"
 #include "n2g/cli/args.h"
 #include "n2g/errors.h"
-#include "n2g/model/threads.h"
 
 int main(int argc, char** argv) {
   return n2g::run_program("n2g_render", [&] {
     std::string path, layer, index, out = ".";
-    bool no_examples = false;
     n2g::ArgParser args("n2g_render", "Writes a neuron's graph as DOT (and SVG when Graphviz's dot is installed) and a "
-                                      "standalone HTML page with its scores and top examples.");
+                                      "standalone HTML page with its scores, stored examples, output effects and similar neurons (from the atlas alone).");
     args.positional("ATLAS", path, "atlas written by n2g_sweep");
     args.positional("LAYER", layer, "layer of the neuron");
     args.positional("INDEX", index, "index of the neuron in its layer");
     args.option("out", out, "directory for the files (default .)");
-    args.flag("no-examples", no_examples, "do not re-run the model to shade the examples");
     if (!args.parse(argc, argv)) return 0;
-    n2g::set_cpu_threads(static_cast<int>(std::thread::hardware_concurrency()));
     const n2g::AtlasReader atlas(path);
     const auto l = static_cast<int32_t>(n2g::parse_integer(layer, "LAYER"));
     const auto i = static_cast<int32_t>(n2g::parse_integer(index, "INDEX"));
@@ -28,8 +23,7 @@ int main(int argc, char** argv) {
       throw n2g::UsageError("layer " + layer + " neuron " + index + " is not in " + path + " (it holds " +
                             std::to_string(atlas.rows()) + " neurons of " + std::to_string(atlas.header().n_layers) +
                             " layers x " + std::to_string(atlas.header().d_mlp) + ")");
-    const auto shader = no_examples ? nullptr : n2g::open_shader(atlas, std::cerr);
-    const auto files = n2g::render_neuron(atlas, *row, out, shader.get());
+    const auto files = n2g::render_neuron(atlas, *row, out);
     std::cout << files.dot << "\n" << (files.svg.empty() ? "" : files.svg + "\n") << files.html << "\n";
     return 0;
   });

@@ -19,6 +19,7 @@ struct NeuronCandidates {
   std::vector<float> values;       // [windows, window_len]: the neuron's activation at every position of each window
   double positive = 0;             // scanned tokens with activation > 0
   double tokens = 0;               // scanned tokens
+  std::vector<int64_t> histogram;  // [kHistogramBins] scanned positions per bin (base/histogram.h); empty: none
 };
 
 void encode_candidates(ByteWriter& out, const NeuronCandidates& candidates);

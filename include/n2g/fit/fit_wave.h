@@ -49,6 +49,8 @@ struct NeuronFit {
   NeuronScores random_scores, random_token_baseline, random_ngram_baseline;  // the same on the random test windows
   MissDiagnostics misses;
   float rate_threshold = kNotANumber;  // n2g+: the firing-rate threshold its calibration chose
+  // The neuron's activations on random_test (cut to eval.max_tokens), then random_train windows.
+  std::vector<std::vector<float>> random_activations;
   int64_t prompts = 0;          // pruned prompts
   int64_t augmented = 0;        // kept augmentations
 };

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "n2g/graph/serialize.h"
@@ -19,6 +20,15 @@
 namespace n2g {
 
 enum NeuronStatus : uint8_t { kPending = 0, kOk = 1, kDead = 2, kFailed = 3 };
+
+// Stored examples: each holds kExampleWidth tokens of its window around the window's max.
+constexpr int kExampleWidth = 32;
+constexpr int kExampleBefore = 23;     // tokens before the max where the window allows
+constexpr int kQuantileBands = 4;      // window max / a_max in [0, .25), [.25, .5), [.5, .75), [.75, ...)
+constexpr int kQuantilePerBand = 2;
+constexpr int kQuantileExamples = kQuantileBands * kQuantilePerBand;
+constexpr int kOutputTokens = 10;      // logit-lens tokens each way
+constexpr int kSimilarNeurons = 10;
 
 struct FiringScores {
   float precision = std::numeric_limits<float>::quiet_NaN();
@@ -51,6 +61,27 @@ struct AtlasRow {
   int64_t miss_token_absent = 0, miss_context_unmatched = 0;
   float train_firing_per_window = std::numeric_limits<float>::quiet_NaN();
   float rate_threshold = std::numeric_limits<float>::quiet_NaN();  // n2g+: the END threshold its calibration chose
+  // The top examples' tokens and activations, kExampleWidth around each window's max, so that the
+  // atlas shows them alone. Activations are quantised: value = q * example_scale / 127.
+  std::vector<int32_t> example_start;   // [K] window position of the slice's first token, -1 where none
+  std::vector<int32_t> example_tokens;  // [K * kExampleWidth], -1 past the window's end
+  std::vector<int8_t> example_values;   // [K * kExampleWidth]
+  float example_scale = std::numeric_limits<float>::quiet_NaN();  // max |activation| of the stored examples
+  // Quantile examples: random windows from each activation band, kQuantilePerBand each.
+  std::vector<int64_t> quantile_window;      // [Q], -1 where a band had fewer
+  std::vector<float> quantile_activation;    // [Q] the window's max activation
+  std::vector<int32_t> quantile_start;       // [Q]
+  std::vector<int32_t> quantile_tokens;      // [Q * kExampleWidth]
+  std::vector<int8_t> quantile_values;       // [Q * kExampleWidth], same scale
+  std::vector<int64_t> histogram;            // [kHistogramBins] scanned positions per bin (base/histogram.h)
+  float share_above_half_max = std::numeric_limits<float>::quiet_NaN();  // from the histogram
+  // Direct effect on the logits (W_out[n] after the final LayerNorm's scale, @ W_U): the
+  // kOutputTokens most raised tokens, then the kOutputTokens most lowered ([2 * kOutputTokens]).
+  std::vector<int32_t> output_tokens;
+  std::vector<float> output_values;
+  // Most similar neurons by what their graphs fire on (written with the atlas): rows and scores.
+  std::vector<int32_t> similar_rows;   // [kSimilarNeurons], -1 where fewer
+  std::vector<float> similar_scores;   // [kSimilarNeurons]
   FlatGraph graph;
 };
 
@@ -106,6 +137,7 @@ class AtlasReader {
   const AtlasHeader& header() const { return header_; }  // vocab included
   int64_t rows() const { return header_.n_neurons; }
   std::optional<int64_t> find(int32_t layer, int32_t index) const;
+  std::pair<int32_t, int32_t> neuron_of(int64_t row) const { return {layer_.at(row), index_.at(row)}; }  // (layer, index)
   AtlasRow row(int64_t row) const;  // reads that row's slices only
   RunTimings run() const;
 

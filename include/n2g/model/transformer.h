@@ -60,6 +60,11 @@ class Transformer {
   // attention is causal, so padding never reaches the real positions before it.
   ForwardOutput forward(const at::Tensor& tokens, const std::vector<std::string>& hooks, Logits logits = Logits::none) const;
 
+  // The direct effect of neurons of `layer` ([n] int64 on device()) on the logits (logit lens):
+  // each neuron's output row W_out[n] times the final LayerNorm's scale, times W_U -> [n,
+  // d_vocab_out] float32. Needs the unembedding (LoadOptions::unembed).
+  at::Tensor neuron_logit_effects(int layer, const at::Tensor& neurons) const;
+
   // True where one MLP neuron can be computed without the rest of its layer (gelu/relu MLPs; SoLU's
   // softmax and LayerNorm need the whole row).
   bool computes_columns_alone() const;

@@ -1,6 +1,8 @@
 // The atlas written on one rank, read back through the reader and through the plain HDF5 C API
 // (what a user with h5py sees), and bad files.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <hdf5.h>
 
 #include <cmath>
@@ -95,12 +97,37 @@ TEST(Atlas, ReaderReturnsEveryRowAsWritten) {
     EXPECT_EQ(got.miss_context_unmatched, expected.miss_context_unmatched);
     expect_same_floats({got.train_firing_per_window, got.rate_threshold},
                        {expected.train_firing_per_window, expected.rate_threshold}, "diagnostics");
+    EXPECT_EQ(got.example_start, expected.example_start);
+    EXPECT_EQ(got.example_tokens, expected.example_tokens);
+    EXPECT_EQ(got.example_values, expected.example_values);
+    EXPECT_EQ(got.quantile_window, expected.quantile_window);
+    expect_same_floats(got.quantile_activation, expected.quantile_activation, "quantile_activation");
+    EXPECT_EQ(got.quantile_start, expected.quantile_start);
+    EXPECT_EQ(got.quantile_tokens, expected.quantile_tokens);
+    EXPECT_EQ(got.quantile_values, expected.quantile_values);
+    EXPECT_EQ(got.histogram, expected.histogram);
+    expect_same_floats({got.example_scale, got.share_above_half_max}, {expected.example_scale, expected.share_above_half_max},
+                       "example_scale, share_above_half_max");
+    EXPECT_EQ(got.output_tokens, expected.output_tokens);
+    expect_same_floats(got.output_values, expected.output_values, "output_values");
+    // Similar neurons are the writer's: every row's list holds other rows with graphs, best first.
+    ASSERT_EQ(got.similar_rows.size(), static_cast<size_t>(kSimilarNeurons));
+    for (size_t i = 0; i < got.similar_rows.size(); ++i) {
+      if (got.similar_rows[i] < 0) continue;
+      EXPECT_NE(got.similar_rows[i], r);
+      EXPECT_TRUE(i == 0 || got.similar_scores[i] <= got.similar_scores[i - 1]);
+    }
     EXPECT_EQ(got.graph.token, expected.graph.token);
     EXPECT_EQ(got.graph.parent, expected.graph.parent);
     EXPECT_EQ(got.graph.activator, expected.graph.activator);
     EXPECT_EQ(got.graph.importance, expected.graph.importance);
     expect_same_floats(got.graph.end_activation, expected.graph.end_activation, "end_activation");
   }
+  // Rows 0, 4 and 6 all activate on token 3 (and differ otherwise): each is among the others' similar.
+  const auto similar_to_0 = atlas.row(0).similar_rows;
+  EXPECT_NE(std::find(similar_to_0.begin(), similar_to_0.end(), 4), similar_to_0.end());
+  EXPECT_NE(std::find(similar_to_0.begin(), similar_to_0.end(), 6), similar_to_0.end());
+  EXPECT_EQ(atlas.row(2).similar_rows, std::vector<int32_t>(kSimilarNeurons, -1));  // dead: no graph
   EXPECT_EQ(atlas.find(1, 2), 6);
   EXPECT_FALSE(atlas.find(3, 0).has_value());
   // Token 3 activates every even row with a graph (0, 4, 6), and row 2 (token r + 1 = 3) is dead.

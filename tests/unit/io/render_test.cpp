@@ -32,16 +32,43 @@ const AtlasReader& synthetic_atlas() {
 
 TEST(Render, NeuronPageHoldsGraphScoresAndBaselines) {
   const std::string dir = ::testing::TempDir() + "/pages_render_test";
-  const RenderedFiles files = render_neuron(synthetic_atlas(), 4, dir, nullptr);
+  const RenderedFiles files = render_neuron(synthetic_atlas(), 4, dir);
   EXPECT_EQ(files.html, dir + "/L1_N0.html");
   const std::string dot = read(files.dot), html = read(files.html);
   EXPECT_NE(dot.find("label=\"tok5\""), std::string::npos) << dot;   // activating token r + 1
   EXPECT_NE(dot.find("label=\"tok6\""), std::string::npos);          // its context
   EXPECT_NE(dot.find("label=\"tok3\""), std::string::npos);
-  EXPECT_NE(html.find("<th>N2G</th><td>0.54</td><td>0.75</td><td>0.60</td>"), std::string::npos) << html;
-  EXPECT_NE(html.find("<th>token lookup</th><td>0.25</td><td>1.00</td><td>0.40</td>"), std::string::npos);
+  // Both test sets: the top-window half, then the random windows.
+  EXPECT_NE(html.find("<th>N2G</th><td>0.54</td><td>0.75</td><td>0.60</td><td>0.40</td><td>0.54</td><td>0.45</td>"),
+            std::string::npos) << html;
+  EXPECT_NE(html.find("<th>token lookup</th><td>0.25</td><td>1.00</td><td>0.40</td><td>0.20</td>"), std::string::npos);
   EXPECT_NE(html.find("<th>5-gram lookup</th><td>&ndash;</td>"), std::string::npos);
-  EXPECT_NE(html.find("not shaded"), std::string::npos);
+  // Stored examples, shaded without the model: the first top example of row 4 is a train window
+  // (split 0) of window 40; its last token (j = 31) has the scale's full activation, 5.5 of a_max 5.5.
+  EXPECT_NE(html.find("train window 40 (max 1.00)"), std::string::npos);
+  EXPECT_NE(html.find("title=\"1.00\">tok"), std::string::npos);
+  EXPECT_NE(html.find("random window 50 (band 1 of 4)"), std::string::npos);
+  EXPECT_NE(html.find("Output effects"), std::string::npos);
+  EXPECT_NE(html.find("Similar neurons"), std::string::npos);
+  EXPECT_EQ(html.find("Dead neuron"), std::string::npos);
+}
+
+TEST(Render, DeadNeuronPageSaysSoAndShadesNothing) {
+  const std::string html = read(render_neuron(synthetic_atlas(), 2, ::testing::TempDir() + "/pages_dead").html);
+  EXPECT_NE(html.find("Dead neuron"), std::string::npos);
+  EXPECT_NE(html.find("rgba(255,0,0,0.00)"), std::string::npos);
+  EXPECT_EQ(html.find("rgba(255,0,0,1.00)"), std::string::npos);
+}
+
+TEST(Render, StoredExamplesNeedNeitherModelNorDataset) {
+  const AtlasRow row = synthetic_atlas().row(0);
+  const auto examples = stored_examples(row, synthetic_atlas().header().vocab);
+  ASSERT_EQ(examples.size(), 3u + 2u);  // 3 top examples, 2 quantile examples
+  ASSERT_EQ(examples[0].tokens.size(), static_cast<size_t>(kExampleWidth));
+  EXPECT_EQ(examples[0].tokens[0], "tok0");
+  EXPECT_NEAR(examples[0].normalised[31], 1.0f, 1e-6);          // scale = a_max for row 0
+  EXPECT_NEAR(examples[0].normalised[1], 4.0f / 127.0f, 1e-6);  // round(127 / 31) = 4
+  EXPECT_EQ(examples[3].label, "random window 50 (band 1 of 4)");
 }
 
 TEST(Report, LayerTableFromTheAtlas) {

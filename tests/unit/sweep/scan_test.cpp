@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "n2g/base/histogram.h"
 #include "n2g/dist/exchange.h"
 #include "n2g/io/checkpoint.h"
 #include "n2g/io/dataset.h"
@@ -49,6 +50,8 @@ TEST(Scan, MatchesEachWindowRunAlone) {
     std::vector<std::tuple<float, int64_t, int32_t>> expected;  // (max, window, position)
     std::vector<std::vector<float>> values;                     // [window][position]
     double positive = 0;
+    std::vector<int64_t> histogram(kHistogramBins, 0);  // bins by hand: the first edge above each value
+    const auto edges = histogram_edges();
     for (int64_t w = 0; w < windows; ++w) {
       const auto tokens = data.read_range(w, 1);
       std::vector<int64_t> input{511};
@@ -63,6 +66,7 @@ TEST(Scan, MatchesEachWindowRunAlone) {
         if (tokens[j] == 510) continue;
         const float a = acts[j + 1].item<float>();
         positive += a > 0;
+        ++histogram[std::upper_bound(edges.begin(), edges.end(), static_cast<double>(a)) - edges.begin()];
         if (a > best) best = a, where = static_cast<int32_t>(j);
       }
       expected.emplace_back(best, w, where);
@@ -84,6 +88,7 @@ TEST(Scan, MatchesEachWindowRunAlone) {
     }
     EXPECT_EQ(c.positive, positive);
     EXPECT_EQ(c.tokens, windows * length - 1);
+    EXPECT_EQ(c.histogram, histogram);  // every countable position once, in its bin
   }
 }
 
@@ -97,6 +102,11 @@ TEST(Exchange, MergeKeepsBestKWithTiesByLowerWindow) {
   EXPECT_EQ(m.values, (std::vector<float>{10, -10, 8, -8, 1, -1, 3, -3}));
   EXPECT_EQ(m.positive, 7);
   EXPECT_EQ(m.tokens, 150);
+  // Histograms add up bin by bin; a rank that saw no position of the neuron sends none.
+  a.histogram = {1, 2, 3};
+  b.histogram = {10, 0, 5};
+  EXPECT_EQ(merge_candidates(a, b, 4).histogram, (std::vector<int64_t>{11, 2, 8}));
+  EXPECT_EQ(merge_candidates(a, NeuronCandidates{4}, 4).histogram, a.histogram);
 }
 
 TEST(Checkpoint, TornOrForeignFilesReadAsAbsent) {

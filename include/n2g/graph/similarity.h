@@ -1,0 +1,26 @@
+// Similar neurons by what their graphs fire on (FORMATS.md, "/similar"): each graph is a vector over
+// (token, role) with role activating (weight 1) or context (weight 0.5), each weighted by the
+// token's inverse document frequency log(graphs / graphs holding it); similarity is the cosine.
+// Computed through an inverted index from keys to graphs, never by comparing all pairs: a graph
+// only meets the graphs sharing one of its keys.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace n2g {
+
+struct GraphTokens {
+  std::vector<int32_t> activating, context;  // distinct token ids; both empty: no graph
+};
+
+struct SimilarNeurons {
+  std::vector<int32_t> rows;   // most similar first, at most `count`
+  std::vector<float> scores;   // cosine in (0, 1]
+};
+
+// For every graph, the `count` most similar other graphs (ties: lower row first).
+std::vector<SimilarNeurons> similar_neurons(const std::vector<GraphTokens>& graphs, size_t count);
+
+}  // namespace n2g

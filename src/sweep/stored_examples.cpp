@@ -1,0 +1,83 @@
+#include "n2g/sweep/stored_examples.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace n2g {
+
+ExampleSlice slice_around(const std::vector<int32_t>& tokens, const std::vector<float>& values, int32_t position) {
+  const auto L = static_cast<int32_t>(tokens.size());
+  ExampleSlice slice;
+  slice.start = std::max(0, std::min(position - kExampleBefore, L - kExampleWidth));
+  for (int32_t j = slice.start; j < slice.start + kExampleWidth; ++j) {
+    slice.tokens.push_back(j < L ? tokens[j] : -1);
+    slice.values.push_back(j < L ? values[j] : 0.0f);
+  }
+  return slice;
+}
+
+std::vector<QuantilePick> pick_quantiles(const std::vector<int64_t>& windows, const std::vector<std::vector<int32_t>>& tokens,
+                                         const std::vector<std::vector<float>>& activations, float a_max,
+                                         const std::function<bool(int32_t)>& skip) {
+  std::vector<QuantilePick> picks(kQuantileExamples);
+  std::vector<int> taken(kQuantileBands, 0);
+  if (!(a_max > 0)) return picks;
+  for (size_t w = 0; w < windows.size(); ++w) {
+    int32_t at = -1;
+    for (size_t j = 0; j < tokens[w].size(); ++j)
+      if (!skip(tokens[w][j]) && (at < 0 || activations[w][j] > activations[w][at])) at = static_cast<int32_t>(j);
+    if (at < 0) continue;
+    const float peak = activations[w][at];
+    const int band = std::clamp(static_cast<int>(std::floor(peak / a_max * kQuantileBands)), 0, kQuantileBands - 1);
+    if (taken[band] == kQuantilePerBand) continue;
+    QuantilePick& pick = picks[band * kQuantilePerBand + taken[band]++];
+    pick.window = windows[w];
+    pick.activation = peak;
+    pick.slice = slice_around(tokens[w], activations[w], at);
+  }
+  return picks;
+}
+
+void store_examples(AtlasRow& row, size_t K, const std::vector<ExampleSlice>& top, const std::vector<QuantilePick>& quantiles) {
+  float scale = 0;
+  for (const auto& s : top)
+    for (float v : s.values) scale = std::max(scale, std::abs(v));
+  for (const auto& q : quantiles)
+    for (float v : q.slice.values) scale = std::max(scale, std::abs(v));
+  row.example_scale = scale > 0 ? scale : std::numeric_limits<float>::quiet_NaN();
+  const auto quantise = [scale](float v) {
+    return static_cast<int8_t>(scale > 0 ? std::lround(std::clamp(v / scale, -1.0f, 1.0f) * 127.0f) : 0);
+  };
+  const auto append = [&](const ExampleSlice& s, std::vector<int32_t>& tokens, std::vector<int8_t>& values) {
+    for (int i = 0; i < kExampleWidth; ++i) {
+      const bool present = s.start >= 0;
+      tokens.push_back(present ? s.tokens[i] : -1);
+      values.push_back(present ? quantise(s.values[i]) : 0);
+    }
+  };
+  row.example_start.clear();
+  row.example_tokens.clear();
+  row.example_values.clear();
+  for (size_t k = 0; k < K; ++k) {
+    const ExampleSlice none;
+    const ExampleSlice& s = k < top.size() ? top[k] : none;
+    row.example_start.push_back(s.start);
+    append(s, row.example_tokens, row.example_values);
+  }
+  row.quantile_window.clear();
+  row.quantile_activation.clear();
+  row.quantile_start.clear();
+  row.quantile_tokens.clear();
+  row.quantile_values.clear();
+  for (int q = 0; q < kQuantileExamples; ++q) {
+    const QuantilePick none;
+    const QuantilePick& p = q < static_cast<int>(quantiles.size()) ? quantiles[q] : none;
+    row.quantile_window.push_back(p.window);
+    row.quantile_activation.push_back(p.window >= 0 ? p.activation : std::numeric_limits<float>::quiet_NaN());
+    row.quantile_start.push_back(p.slice.start);
+    append(p.slice, row.quantile_tokens, row.quantile_values);
+  }
+}
+
+}  // namespace n2g
