@@ -1,5 +1,7 @@
 #include "n2g/app/query.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -64,17 +66,52 @@ std::vector<QueryHit> query_atlas(const AtlasReader& atlas, int32_t activating, 
   return hits;
 }
 
-std::string format_hits(const std::vector<QueryHit>& hits) {
+std::vector<std::pair<int32_t, size_t>> activating_alternatives(const AtlasReader& atlas, int32_t token) {
+  const auto& vocab = atlas.header().vocab;
+  std::vector<std::pair<int32_t, size_t>> out;
+  if (token < 0 || token >= static_cast<int32_t>(vocab.size())) return out;
+  const std::string wanted = lower(trim(vocab[token]));
+  for (size_t id = 0; id < vocab.size(); ++id) {
+    if (static_cast<int32_t>(id) == token || lower(trim(vocab[id])) != wanted) continue;
+    const size_t graphs = atlas.rows_activating_on(static_cast<int32_t>(id)).size();
+    if (graphs > 0) out.emplace_back(static_cast<int32_t>(id), graphs);
+  }
+  return out;
+}
+
+std::string format_hits(const std::vector<QueryHit>& hits, size_t limit, const std::vector<std::string>& vocab,
+                        const std::vector<std::pair<int32_t, size_t>>& alternatives) {
   std::ostringstream out;
   char line[96];
   std::snprintf(line, sizeof(line), "%-6s %-7s %-6s %-6s %s\n", "layer", "neuron", "F1", "nodes", "graph");
   out << line;
-  for (const auto& h : hits) {
+  const size_t shown = limit ? std::min(limit, hits.size()) : hits.size();
+  for (size_t i = 0; i < shown; ++i) {
+    const QueryHit& h = hits[i];
     std::snprintf(line, sizeof(line), "%-6d %-7d %-6.2f %-6d ", h.layer, h.index, h.f1, h.nodes);
     out << line << h.description << "\n";
   }
-  if (hits.empty()) out << "(no neuron's graph matches)\n";
+  if (shown < hits.size()) out << "(" << hits.size() - shown << " more; --limit 0 shows all)\n";
+  if (hits.empty()) {
+    out << "(no neuron's graph matches";
+    for (size_t i = 0; i < alternatives.size(); ++i)
+      out << (i ? ", " : "; graphs activate on ") << "'" << vocab[alternatives[i].first] << "' (" << alternatives[i].second
+          << (alternatives[i].second == 1 ? " neuron)" : " neurons)");
+    out << ")\n";
+  }
   return out.str();
+}
+
+std::string format_hits_json(const std::vector<QueryHit>& hits, size_t limit) {
+  nlohmann::json out = nlohmann::json::array();
+  const size_t shown = limit ? std::min(limit, hits.size()) : hits.size();
+  for (size_t i = 0; i < shown; ++i) {
+    const QueryHit& h = hits[i];
+    out.push_back({{"row", h.row}, {"layer", h.layer}, {"index", h.index},
+                   {"f1", std::isnan(h.f1) ? nlohmann::json() : nlohmann::json(static_cast<double>(h.f1))},
+                   {"nodes", h.nodes}, {"fires_on", h.description}});
+  }
+  return out.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace n2g

@@ -1,91 +1,63 @@
 #include "n2g/cli/args.h"
 
+#include <CLI/CLI.hpp>
+
 #include <cstdint>
 #include <exception>
-#include <iostream>
-#include <sstream>
+#include <filesystem>
+#include <fstream>
 
+#include <unistd.h>
+#include <iostream>
+
+#include "n2g/base/version.h"
 #include "n2g/errors.h"
 
 namespace n2g {
 
-ArgParser::ArgParser(std::string program, std::string summary) : program_(std::move(program)), summary_(std::move(summary)) {}
+struct ArgParser::State {
+  std::string program;
+  CLI::App app;
+  State(std::string name, const std::string& summary) : program(std::move(name)), app(summary, program) {}
+};
+
+ArgParser::ArgParser(std::string program, std::string summary) : state_(std::make_unique<State>(std::move(program), summary)) {
+  state_->app.set_version_flag("--version", state_->program + " (n2g " + kN2gVersion + ")");
+  state_->app.get_formatter()->column_width(26);
+}
+
+ArgParser::~ArgParser() = default;
 
 void ArgParser::option(const std::string& name, std::string& out, const std::string& help) {
-  specs_.push_back({name, help, Spec::kOption, &out});
+  state_->app.add_option("--" + name, out, help);
 }
 void ArgParser::list(const std::string& name, std::vector<std::string>& out, const std::string& help) {
-  specs_.push_back({name, help, Spec::kList, nullptr, &out});
+  state_->app.add_option("--" + name, out, help)->delimiter(',')->allow_extra_args(false);
 }
 void ArgParser::flag(const std::string& name, bool& out, const std::string& help) {
-  specs_.push_back({name, help, Spec::kFlag, nullptr, nullptr, &out});
+  state_->app.add_flag("--" + name, out, help);
 }
 void ArgParser::positional(const std::string& name, std::string& out, const std::string& help, bool required) {
-  specs_.push_back({name, help, Spec::kPositional, &out, nullptr, nullptr, required});
+  state_->app.add_option(name, out, help)->required(required);
+}
+void ArgParser::positionals(const std::string& name, std::vector<std::string>& out, const std::string& help) {
+  state_->app.add_option(name, out, help)->required();
 }
 
-std::string ArgParser::usage() const {
-  std::ostringstream out;
-  out << "usage: " << program_;
-  for (const auto& s : specs_)
-    if (s.kind == Spec::kPositional) out << " " << (s.required ? s.name : "[" + s.name + "]");
-  out << " [options]\n\n" << summary_ << "\n\n";
-  for (const auto& s : specs_) {
-    std::string left = s.kind == Spec::kPositional ? s.name : "--" + s.name;
-    if (s.kind == Spec::kOption || s.kind == Spec::kList) left += " VALUE";
-    if (s.kind == Spec::kList) left += "...";
-    out << "  " << left << std::string(left.size() < 24 ? 24 - left.size() : 1, ' ') << s.help << "\n";
-  }
-  return out.str();
-}
+std::string ArgParser::usage() const { return state_->app.help(); }
 
 bool ArgParser::parse(int argc, char** argv) {
-  size_t next_positional = 0;
-  std::vector<Spec*> positionals;
-  for (auto& s : specs_)
-    if (s.kind == Spec::kPositional) positionals.push_back(&s);
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::cout << usage();
-      return false;
-    }
-    if (arg.rfind("--", 0) == 0) {
-      std::string name = arg.substr(2), value;
-      bool has_value = false;
-      const size_t equals = name.find('=');
-      if (equals != std::string::npos) {
-        value = name.substr(equals + 1);
-        name = name.substr(0, equals);
-        has_value = true;
-      }
-      Spec* spec = nullptr;
-      for (auto& s : specs_)
-        if (s.kind != Spec::kPositional && s.name == name) spec = &s;
-      if (!spec) throw UsageError("unknown option --" + name + " (see --help)");
-      if (spec->kind == Spec::kFlag) {
-        if (has_value) throw UsageError("--" + name + " takes no value");
-        *spec->on = true;
-        continue;
-      }
-      if (!has_value) {
-        if (i + 1 >= argc) throw UsageError("--" + name + " needs a value");
-        value = argv[++i];
-      }
-      if (spec->kind == Spec::kOption) {
-        *spec->text = value;
-      } else {
-        std::stringstream items(value);
-        for (std::string item; std::getline(items, item, ',');)
-          if (!item.empty()) spec->items->push_back(item);
-      }
-      continue;
-    }
-    if (next_positional >= positionals.size()) throw UsageError("unexpected argument '" + arg + "' (see --help)");
-    *positionals[next_positional++]->text = arg;
+  try {
+    state_->app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << usage();
+    return false;
+  } catch (const CLI::CallForVersion& version) {
+    std::cout << version.what() << "\n";
+    return false;
+  } catch (const CLI::ParseError& error) {
+    throw UsageError(std::string(error.what()) + " (see " + state_->program + " --help)");
   }
-  for (size_t p = next_positional; p < positionals.size(); ++p)
-    if (positionals[p]->required) throw UsageError("missing argument " + positionals[p]->name + "\n" + usage());
   return true;
 }
 
@@ -99,6 +71,19 @@ int run_program(const std::string& program, const std::function<int()>& body) {
     std::cerr << program << ": internal error: " << error.what() << "\n";
     return 2;
   }
+}
+
+void ensure_output_directory(const std::string& directory, const std::string& option) {
+  namespace fs = std::filesystem;
+  const fs::path dir = directory.empty() ? fs::path(".") : fs::path(directory);
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error || !fs::is_directory(dir))
+    throw UsageError(option + ": cannot create the directory " + dir.string() + (error ? " (" + error.message() + ")" : " (a file is in the way)"));
+  const fs::path probe = dir / (".n2g-write-test-" + std::to_string(::getpid()));
+  { std::ofstream(probe) << ""; }
+  if (!fs::exists(probe)) throw UsageError(option + ": the directory " + dir.string() + " is not writable");
+  fs::remove(probe, error);
 }
 
 int64_t parse_integer(const std::string& text, const std::string& what) {

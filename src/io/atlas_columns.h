@@ -5,12 +5,12 @@
 #include <cstdint>
 #include <string>
 
+#include "n2g/base/version.h"
 #include "n2g/io/atlas.h"
 
 namespace n2g {
 
 inline constexpr int64_t kFormatVersion = 2;  // 2: random-window scores, diagnostics (n2g+)
-inline constexpr const char* kN2gVersion = "0.1.0";
 
 // The per-neuron float columns of /stats and /baselines and where each lives in a row.
 struct ScoreColumn {

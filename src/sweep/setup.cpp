@@ -86,7 +86,9 @@ SweepSetup prepare_sweep(const SweepConfig& config) {
   else throw ConfigError(config.file + ": fit.saliency.mask_token is auto but the model has no pad or end-of-text token; set it");
   if (setup.mask >= spec.d_vocab) throw ConfigError(config.file + ": fit.saliency.mask_token " + std::to_string(setup.mask) + " is outside the vocabulary");
 
-  setup.vocab = setup.dataset.vocab();
+  // The tokenizer's display strings where the model has one (byte fragments stay distinct there;
+  // datasets from older tools hold U+FFFD for each), else the dataset's.
+  setup.vocab = tokenizer && tokenizer->vocab_size() >= setup.dataset.vocab_size() ? tokenizer->display_all() : setup.dataset.vocab();
   if (setup.vocab.empty() && tokenizer) setup.vocab = tokenizer->display_all();
   for (int64_t id = static_cast<int64_t>(setup.vocab.size()); id < setup.dataset.vocab_size(); ++id)
     setup.vocab.push_back("#" + std::to_string(id));

@@ -311,7 +311,7 @@ std::string Tokenizer::decode_bytes(const std::vector<int32_t>& ids) const {
 
 std::string Tokenizer::decode(const std::vector<int32_t>& ids) const { return utf8_lossy(decode_bytes(ids)); }
 
-std::string Tokenizer::display(int32_t id) const { return decode({id}); }
+std::string Tokenizer::display(int32_t id) const { return utf8_escaped(decode_bytes({id})); }
 
 std::vector<std::string> Tokenizer::display_all() const {
   std::vector<std::string> out(tokens_.size());

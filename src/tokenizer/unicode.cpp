@@ -74,6 +74,24 @@ std::string utf8_lossy(const std::string& bytes) {
   return out;
 }
 
+std::string utf8_escaped(const std::string& bytes) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (size_t pos = 0; pos < bytes.size();) {
+    const DecodedCodePoint d = decode_utf8(bytes, pos);
+    if (d.valid) {
+      out.append(bytes, pos, d.length);
+    } else {
+      for (size_t i = pos; i < pos + d.length; ++i) {
+        const auto byte = static_cast<unsigned char>(bytes[i]);
+        out += std::string("\\x") + kHex[byte >> 4] + kHex[byte & 15];
+      }
+    }
+    pos += d.length;
+  }
+  return out;
+}
+
 bool is_letter(uint32_t cp) { return in_ranges(kLetterRanges, cp); }
 bool is_number(uint32_t cp) { return in_ranges(kNumberRanges, cp); }
 

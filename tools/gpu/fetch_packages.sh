@@ -10,7 +10,7 @@ packages=(libopenmpi-dev libopenmpi3 openmpi-bin openmpi-common libpmix2 libhwlo
           libevent-core-2.1-7 libevent-pthreads-2.1-7 libfabric1 libucx0 libibverbs1 librdmacm1 libpsm2-2
           libpsm-infinipath1 libnl-3-200 libnl-route-3-200 libmunge2 libltdl7 libnuma1
           libhdf5-openmpi-dev libhdf5-openmpi-103-1 libsz2 libaec0
-          libyaml-cpp-dev libyaml-cpp0.7 nlohmann-json3-dev libgtest-dev)
+          libyaml-cpp-dev libyaml-cpp0.7 nlohmann-json3-dev libcli11-dev libgtest-dev)
 mkdir -p gpu-packages
 cd gpu-packages
 apt-get download "${packages[@]}"

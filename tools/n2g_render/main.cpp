@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     args.positional("INDEX", index, "index of the neuron in its layer");
     args.option("out", out, "directory for the files (default .)");
     if (!args.parse(argc, argv)) return 0;
+    n2g::ensure_output_directory(out, "--out");
     const n2g::AtlasReader atlas(path);
     const auto l = static_cast<int32_t>(n2g::parse_integer(layer, "LAYER"));
     const auto i = static_cast<int32_t>(n2g::parse_integer(index, "INDEX"));

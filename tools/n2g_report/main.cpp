@@ -23,11 +23,11 @@ int main(int argc, char** argv) {
                                   "both test sets, diagnostics, graph size, what it fires on");
     args.option("html", html, "also write index.html and one page per neuron into this directory");
     if (!args.parse(argc, argv)) return 0;
+    if (!html.empty()) n2g::ensure_output_directory(html, "--html");
     const n2g::AtlasReader atlas(path);
     const auto reports = n2g::layer_reports(atlas);
     std::cout << (neurons ? n2g::neuron_table(atlas, format) : n2g::format_reports(reports, format));
     if (html.empty()) return 0;
-    std::filesystem::create_directories(html);
     n2g::ProgressBar bar("pages", atlas.rows(), "neurons", true, std::cerr);
     for (int64_t row = 0; row < atlas.rows(); ++row) {
       n2g::render_neuron(atlas, row, html);

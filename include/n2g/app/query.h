@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "n2g/io/atlas.h"
@@ -23,6 +24,15 @@ struct QueryHit {
 };
 
 std::vector<QueryHit> query_atlas(const AtlasReader& atlas, int32_t activating, const std::vector<int32_t>& context);
-std::string format_hits(const std::vector<QueryHit>& hits);
+
+// Other spellings of `token` (the same text up to case and leading or trailing spaces) that some
+// graph activates on, with how many graphs: the hint when a query finds nothing.
+std::vector<std::pair<int32_t, size_t>> activating_alternatives(const AtlasReader& atlas, int32_t token);
+
+// The table (at most `limit` hits, all when 0); when there are none, the alternatives as a hint.
+std::string format_hits(const std::vector<QueryHit>& hits, size_t limit, const std::vector<std::string>& vocab,
+                        const std::vector<std::pair<int32_t, size_t>>& alternatives);
+// The same hits as a JSON array of {row, layer, index, f1, nodes, fires_on} (full precision).
+std::string format_hits_json(const std::vector<QueryHit>& hits, size_t limit);
 
 }  // namespace n2g

@@ -1,7 +1,10 @@
-// The one small argument parser every n2g program uses, and the single catch of `main`.
+// Every n2g program's arguments, parsed by CLI11 behind one small interface, and the single catch
+// of `main`. Every program answers --help and --version.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +13,7 @@ namespace n2g {
 class ArgParser {
  public:
   ArgParser(std::string program, std::string summary);
+  ~ArgParser();
 
   // --name VALUE
   void option(const std::string& name, std::string& out, const std::string& help);
@@ -19,28 +23,25 @@ class ArgParser {
   void flag(const std::string& name, bool& out, const std::string& help);
   // positional arguments in order; optional ones after required ones
   void positional(const std::string& name, std::string& out, const std::string& help, bool required = true);
+  // the remaining positional arguments, at least one
+  void positionals(const std::string& name, std::vector<std::string>& out, const std::string& help);
 
-  // Returns false after printing the usage for --help; throws UsageError for bad arguments.
+  // Returns false after printing the usage for --help or the version for --version; throws
+  // UsageError naming the problem for bad arguments.
   bool parse(int argc, char** argv);
   std::string usage() const;
 
  private:
-  struct Spec {
-    std::string name;
-    std::string help;
-    enum Kind { kOption, kList, kFlag, kPositional } kind;
-    std::string* text = nullptr;
-    std::vector<std::string>* items = nullptr;
-    bool* on = nullptr;
-    bool required = false;
-  };
-  std::string program_;
-  std::string summary_;
-  std::vector<Spec> specs_;
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 // Runs a program body: n2g errors print "program: error: message" and return 1, anything else 2.
 int run_program(const std::string& program, const std::function<int()>& body);
+
+// Creates `directory` (and its parents) if needed and checks that files can be written in it,
+// before any work; a UsageError names `option` and the directory otherwise.
+void ensure_output_directory(const std::string& directory, const std::string& option);
 
 // Integer parsing for arguments, naming the argument on error.
 int64_t parse_integer(const std::string& text, const std::string& what);

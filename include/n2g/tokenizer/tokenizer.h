@@ -32,7 +32,7 @@ class Tokenizer {
 
   std::string decode_bytes(const std::vector<int32_t>& ids) const;  // exact bytes
   std::string decode(const std::vector<int32_t>& ids) const;        // UTF-8, invalid bytes -> U+FFFD
-  std::string display(int32_t id) const;                            // decode({id})
+  std::string display(int32_t id) const;                            // decode({id}), invalid bytes as \xNN
   std::vector<std::string> display_all() const;                     // display of every id
 
   int32_t vocab_size() const { return static_cast<int32_t>(tokens_.size()); }

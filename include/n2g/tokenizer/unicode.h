@@ -31,6 +31,10 @@ void append_utf8(std::string& out, uint32_t code_point);
 // Bytes as UTF-8 text, each maximal invalid subsequence replaced by one U+FFFD.
 std::string utf8_lossy(const std::string& bytes);
 
+// Bytes as UTF-8 text, each byte of an invalid subsequence written as \xNN (lower-case hex): the
+// display of a token holding part of a multi-byte character, distinct for every such token.
+std::string utf8_escaped(const std::string& bytes);
+
 bool is_letter(uint32_t code_point);
 bool is_number(uint32_t code_point);
 // The Unicode White_Space property (what the reference regex's \s matches).

@@ -85,6 +85,12 @@ TEST(Tokenizer, SpecialTokenAndDisplayStrings) {
   EXPECT_EQ(tokenizer.display(995), " world");
   EXPECT_EQ(tokenizer.display(198), "\n");
   EXPECT_EQ(tokenizer.display_all().size(), 50257u);
+  // Tokens holding part of a multi-byte character show their bytes, so each stays distinct:
+  // "âĢ" is the bytes e2 80 (the start of U+2014 and friends), "Ģ" the byte 80 alone.
+  EXPECT_EQ(tokenizer.display(*tokenizer.id_of("âĢ")), "\\xe2\\x80");
+  EXPECT_EQ(tokenizer.display(*tokenizer.id_of("Ģ")), "\\x80");
+  EXPECT_EQ(tokenizer.display(*tokenizer.id_of("Ġâ")), " \\xe2");
+  EXPECT_EQ(tokenizer.decode({*tokenizer.id_of("âĢ"), *tokenizer.id_of("Ķ")}), "\u2014");  // together: an em dash
   EXPECT_EQ(tokenizer.id_of("Ġworld"), 995);
   EXPECT_FALSE(tokenizer.id_of("no such token").has_value());
 }
