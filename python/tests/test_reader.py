@@ -1,0 +1,140 @@
+"""The reader against the atlases the C++ suite writes: the synthetic atlas (tests/support/
+synthetic_atlas.h, known values) and a real sweep of the tiny GPT-2 fixture with n2g+."""
+
+import math
+import os
+
+import numpy as np
+import pytest
+
+import n2g_atlas
+
+SYNTHETIC = os.environ.get("N2G_SYNTHETIC_ATLAS")
+SWEEP = os.environ.get("N2G_SWEEP_ATLAS")
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    if not SYNTHETIC:
+        pytest.skip("N2G_SYNTHETIC_ATLAS is not set (ctest sets it)")
+    with n2g_atlas.open(SYNTHETIC) as atlas:
+        yield atlas
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    if not SWEEP:
+        pytest.skip("N2G_SWEEP_ATLAS is not set (ctest sets it)")
+    with n2g_atlas.open(SWEEP) as atlas:
+        yield atlas
+
+
+def test_identity_and_scores(synthetic):
+    assert len(synthetic) == 7
+    assert synthetic.hook == "mlp.hook_post"
+    neuron = synthetic.neuron(0, 0)
+    assert neuron.status == "ok"
+    assert neuron.max_activation == pytest.approx(1.5)
+    top = neuron.scores["top"]
+    assert top["n2g"]["precision"] == pytest.approx(0.5)
+    assert top["n2g"]["f1"] == pytest.approx(0.6)
+    assert top["token"]["recall"] == pytest.approx(1.0)
+    assert math.isnan(top["ngram"]["precision"])
+    assert neuron.scores["random"]["n2g"]["precision"] == pytest.approx(0.4)
+    assert synthetic.neuron(0, 2).status == "dead"
+    assert "NaN" in synthetic.neuron(1, 1).error
+    with pytest.raises(KeyError, match="layer 3 neuron 0 is not in"):
+        synthetic.neuron(3, 0)
+
+
+def test_graph_paths_nodes_and_edges(synthetic):
+    graph = synthetic.neuron(0, 0).graph  # lines tok1 <- tok2, and tok3 <- * <- tok2
+    assert graph.activating[0] == "tok1"
+    assert set(graph.activating) == {"tok1", "tok3"}
+    assert graph.context == ["tok2"]
+    paths = {str(p) for p in graph.paths()}
+    assert "'tok2' [tok1] -> 0.90".replace("[tok1]", "['tok1']") in paths
+    assert "'tok2' * ['tok3'] -> 0.60" in paths
+    assert all(graph.nodes[parent].parent is None or parent < child for parent, child in graph.edges)
+
+
+def test_examples_decode_without_model_or_dataset(synthetic):
+    neuron = synthetic.neuron(0, 0)
+    examples = neuron.examples()
+    assert [e.label for e in examples] == ["train window 0", "test window 1", "train window 2"]
+    first = examples[0]
+    assert first.tokens[:3] == ["tok0", "tok1", "tok2"]
+    assert len(first.tokens) == 32
+    # Stored as round(127 * j / 31) of the scale 1.5.
+    assert first.activations[31] == pytest.approx(1.5)
+    assert first.activations[1] == pytest.approx(4 / 127 * 1.5)
+    quantiles = neuron.quantile_examples()
+    assert [q.window for q in quantiles] == [50, 51]
+    assert quantiles[0].label == "random window 50 (band 1 of 4)"
+
+
+def test_histogram_output_effects_similar(synthetic):
+    neuron = synthetic.neuron(0, 0)
+    edges, counts = neuron.histogram
+    assert len(edges) == 131 and len(counts) == 132
+    assert edges[65] == 0.0 and np.all(np.diff(edges) > 0)
+    assert counts[60] == 5 and counts[70] == 100
+    effects = neuron.output_effects
+    assert effects["raises"][0] == ("tok0", pytest.approx(1.0))
+    assert effects["lowers"][0] == ("tok10", pytest.approx(-0.1))
+    similar = {(layer, index) for layer, index, _ in neuron.similar}
+    assert {(1, 0), (1, 2)} <= similar  # they also activate on tok3
+    assert synthetic.neuron(0, 2).similar == []  # dead: no graph
+
+
+def test_table_and_token_index(synthetic):
+    table = synthetic.table()
+    assert len(table) == 7
+    assert list(table["layer"]) == [0, 0, 0, 0, 1, 1, 1]
+    assert table["status"][2] == 2
+    assert table["top_n2g_f1"][0] == pytest.approx(0.6)
+    assert table["random_firing_count"][3] == 6
+    assert synthetic.activating_on("tok3") == [(0, 0), (1, 0), (1, 2)]
+    assert synthetic.activating_on(3) == synthetic.activating_on("tok3")
+    assert synthetic.with_context("tok5") == [(0, 3)]
+    with pytest.raises(KeyError, match="unknown token"):
+        synthetic.activating_on("nope")
+
+
+def test_a_real_sweep_reads_consistently(sweep):
+    table = sweep.table()
+    assert len(table) == 20
+    ok = table[table["status"] == 1]
+    assert len(ok) > 0
+    for record in ok:
+        neuron = sweep.neuron(int(record["layer"]), int(record["index"]))
+        assert neuron.scores["top"]["n2g"]["f1"] == pytest.approx(record["top_n2g_f1"], nan_ok=True)
+        graph = neuron.graph
+        assert len(graph) == record["graph_nodes"]
+        for token in graph.activating:  # the token index agrees with every graph
+            assert (neuron.layer, neuron.index) in sweep.activating_on(token)
+        examples = neuron.examples()
+        assert examples, "every neuron keeps its top examples"
+        for example in examples:
+            # The slice holds the window's max (within the int8 step of the scale); special
+            # positions such as end-of-text never count for the max but are shown.
+            step = float(sweep.file["/examples/scale"][neuron.row]) / 127
+            assert np.min(np.abs(example.activations - example.max_activation)) <= step / 2 + 1e-6
+        edges, counts = neuron.histogram
+        assert counts.sum() > 0
+        assert len(neuron.output_effects["raises"]) == 10
+
+
+def test_refuses_what_it_cannot_read(tmp_path):
+    import h5py
+
+    path = tmp_path / "old.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["n2g_format"] = "atlas"
+        f.attrs["format_version"] = 1
+    with pytest.raises(ValueError, match="format_version 1 is not supported"):
+        n2g_atlas.open(str(path))
+    with h5py.File(tmp_path / "dataset.h5", "w") as f:
+        f.attrs["n2g_format"] = "dataset"
+    with pytest.raises(ValueError, match="not an n2g atlas"):
+        n2g_atlas.open(str(tmp_path / "dataset.h5"))
