@@ -14,4 +14,4 @@ build/n2g_report out/demo/atlas.h5 --html out/demo/html > /dev/null
 echo
 echo "atlas:       out/demo/atlas.h5"
 echo "HTML report: out/demo/html/index.html"
-echo "try:         build/n2g_query out/demo/atlas.h5 --activating ' Captain'"
+echo "try:         build/n2g_query out/demo/atlas.h5 --activating ' Captain' --limit 5"

@@ -80,7 +80,7 @@ std::vector<std::pair<int32_t, size_t>> activating_alternatives(const AtlasReade
 }
 
 std::string format_hits(const std::vector<QueryHit>& hits, size_t limit, const std::vector<std::string>& vocab,
-                        const std::vector<std::pair<int32_t, size_t>>& alternatives) {
+                        size_t activating_graphs, const std::vector<std::pair<int32_t, size_t>>& alternatives) {
   std::ostringstream out;
   char line[96];
   std::snprintf(line, sizeof(line), "%-6s %-7s %-6s %-6s %s\n", "layer", "neuron", "F1", "nodes", "graph");
@@ -94,6 +94,9 @@ std::string format_hits(const std::vector<QueryHit>& hits, size_t limit, const s
   if (shown < hits.size()) out << "(" << hits.size() - shown << " more; --limit 0 shows all)\n";
   if (hits.empty()) {
     out << "(no neuron's graph matches";
+    if (activating_graphs > 0)
+      out << "; " << activating_graphs << (activating_graphs == 1 ? " graph activates" : " graphs activate")
+          << " on the token, but not with every context token given";
     for (size_t i = 0; i < alternatives.size(); ++i)
       out << (i ? ", " : "; graphs activate on ") << "'" << vocab[alternatives[i].first] << "' (" << alternatives[i].second
           << (alternatives[i].second == 1 ? " neuron)" : " neurons)");

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     if (json) std::cout << n2g::format_hits_json(hits, static_cast<size_t>(most));
     else
       std::cout << n2g::format_hits(hits, static_cast<size_t>(most), atlas.header().vocab,
+                                    hits.empty() ? atlas.rows_activating_on(token).size() : 0,
                                     hits.empty() ? n2g::activating_alternatives(atlas, token)
                                                  : std::vector<std::pair<int32_t, size_t>>{});
     return 0;
