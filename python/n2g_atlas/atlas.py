@@ -11,6 +11,7 @@ import numpy as np
 from .graph import Graph
 
 STATUS = {0: "pending", 1: "ok", 2: "dead", 3: "failed"}
+NEAR_DEAD_DENSITY = 1.0e-4
 SETS = {"top": "/", "random": "/random/"}
 PREDICTORS = {"n2g": "stats/", "token": "baselines/token/", "ngram": "baselines/ngram/"}
 
@@ -155,6 +156,14 @@ class Neuron:
 
     def __repr__(self):
         return f"Neuron(layer={self.layer}, index={self.index}, status={self.status!r})"
+
+    @property
+    def activity(self) -> str:
+        """dead (max not above 0), near-dead (above 0 at fewer than 1 in 10,000 scanned positions) or
+        active: what to say instead of shading examples by a near-zero maximum."""
+        if self.status == "dead" or not self.max_activation > 0:
+            return "dead"
+        return "near-dead" if self.density < NEAR_DEAD_DENSITY else "active"
 
     @property
     def scores(self) -> Dict[str, Dict[str, Dict[str, float]]]:

@@ -42,6 +42,9 @@ def test_identity_and_scores(synthetic):
     assert math.isnan(top["ngram"]["precision"])
     assert neuron.scores["random"]["n2g"]["precision"] == pytest.approx(0.4)
     assert synthetic.neuron(0, 2).status == "dead"
+    assert synthetic.neuron(0, 2).activity == "dead"
+    assert synthetic.neuron(0, 0).activity == "near-dead"  # density 0: never above 0 in the scan
+    assert synthetic.neuron(0, 1).activity == "active"
     assert "NaN" in synthetic.neuron(1, 1).error
     with pytest.raises(KeyError, match="layer 3 neuron 0 is not in"):
         synthetic.neuron(3, 0)

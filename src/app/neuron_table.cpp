@@ -31,6 +31,7 @@ std::vector<Field> record(const AtlasRow& r, const std::vector<std::string>& voc
   std::vector<Field> out = {{"layer", number(r.layer)},
                             {"index", number(r.index)},
                             {"status", Value(std::string(kStatus[r.status % 4]))},
+                            {"activity", Value(std::string(activity_of(r)))},
                             {"max_activation", number(r.max_activation)},
                             {"density", number(r.density)},
                             {"share_above_half_max", number(r.share_above_half_max)}};

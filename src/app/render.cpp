@@ -115,9 +115,13 @@ std::string neuron_page(const AtlasReader& atlas, const AtlasRow& row, const std
        << " &middot; status " << kStatus[row.status % 4] << (row.error.empty() ? "" : ": " + html_escape(row.error))
        << " &middot; max activation " << number(row.max_activation) << " &middot; density " << number(row.density)
        << " &middot; above half the max " << number(row.share_above_half_max) << "</p>";
-  if (row.status == kDead)
+  const std::string activity = activity_of(row);
+  if (activity == "dead")
     html << "<p><b>Dead neuron:</b> its largest activation over the whole scan is " << number(row.max_activation)
          << " (not above 0), so it has no graph and its examples are not shaded.</p>";
+  if (activity == "near-dead")
+    html << "<p><b>Near-dead neuron:</b> above 0 at a share " << number(row.density)
+         << " of the scanned positions (fewer than 1 in 10,000); its examples are the few it has.</p>";
   html << "<h2>Graph</h2>" << (graph.rfind("<?xml", 0) == 0 || graph.rfind("<svg", 0) == 0 ? graph : "<pre>" + html_escape(graph) + "</pre>");
   html << "<h2>Firing scores</h2><table><tr><th></th><th>top-window test half P</th><th>R</th><th>F1</th>"
           "<th>random windows P</th><th>R</th><th>F1</th></tr>";

@@ -85,6 +85,15 @@ struct AtlasRow {
   FlatGraph graph;
 };
 
+// How active a neuron is over the scan: "dead" (its max is not above 0), "near-dead" (above 0 at
+// fewer than kNearDeadDensity of the scanned positions) or "active". Tools say so instead of
+// shading examples by a near-zero maximum.
+constexpr float kNearDeadDensity = 1.0e-4f;
+inline const char* activity_of(const AtlasRow& row) {
+  if (row.status == kDead || !(row.max_activation > 0)) return "dead";
+  return row.density < kNearDeadDensity ? "near-dead" : "active";
+}
+
 struct AtlasHeader {
   std::string model, architecture, hook, dataset, config;
   int64_t n_layers = 0, d_mlp = 0, n_windows = 0, top_k = 0;

@@ -51,6 +51,9 @@ TEST(Render, NeuronPageHoldsGraphScoresAndBaselines) {
   EXPECT_NE(html.find("Output effects"), std::string::npos);
   EXPECT_NE(html.find("Similar neurons"), std::string::npos);
   EXPECT_EQ(html.find("Dead neuron"), std::string::npos);
+  EXPECT_EQ(html.find("Near-dead"), std::string::npos);  // density 0.4
+  // Row 0 has density 0: near-dead, said so.
+  EXPECT_NE(read(render_neuron(synthetic_atlas(), 0, dir).html).find("Near-dead neuron"), std::string::npos);
 }
 
 TEST(Render, DeadNeuronPageSaysSoAndShadesNothing) {
