@@ -40,6 +40,20 @@ void merge(LayerTopK& top, const at::Tensor& activation, const at::Tensor& windo
   top.values = v.gather(1, by_value.unsqueeze(2).expand({-1, -1, v.size(2)}));
 }
 
+// The histogram bin of every value (base/histogram.h), by arithmetic rather than a search of the
+// edges: v >= 0 lies above the 65 negative edges, 0, and the floor(4 log2 v) + 33 positive edges
+// at or below it (0 to 65); v < 0 above the 33 - ceil(4 log2 |v|) negative edges at or below it.
+// (A value within float rounding of an edge may land in the neighbouring bin.)
+at::Tensor histogram_bins(const at::Tensor& values) {
+  const at::Tensor v = values.to(at::kFloat);
+  const at::Tensor steps = v.abs().log2() * static_cast<float>(kHistogramOctaveSteps);  // -inf at 0
+  const int64_t lowest = -kHistogramLowestPower * kHistogramOctaveSteps + 1;              // 33
+  const at::Tensor positive = (steps.floor() + lowest).clamp(0, kHistogramMagnitudes) + (kHistogramMagnitudes + 1);
+  const at::Tensor negative = (lowest - steps.ceil()).clamp(0, kHistogramMagnitudes);
+  // NaN (a broken neuron, failed later by the fit) goes to the spare bin, which nothing reads.
+  return at::where(v >= 0, positive, negative).masked_fill(v.isnan(), kHistogramBins).to(at::kLong);
+}
+
 }  // namespace
 
 std::vector<NeuronCandidates> scan_windows(const Transformer& model, const TokenDataset& dataset, int64_t first,
@@ -65,8 +79,6 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
                     at::zeros({n}, at::TensorOptions().dtype(at::kDouble).device(device)),
                     at::zeros({n * (kHistogramBins + 1)}, long_options)});
   }
-  const std::vector<double> edge_values = histogram_edges();
-  const at::Tensor edges = at::tensor(edge_values, at::kDouble).to(device);
   const at::Tensor bin_base = at::arange(n, long_options) * (kHistogramBins + 1);  // [n]
   double tokens_seen = 0;
   WindowStream stream(dataset, first, last, B);
@@ -96,7 +108,7 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
       if (!all_selected) acts = acts.index_select(2, selected);                               // [b, L, n]
       const at::Tensor values = acts.permute({2, 0, 1}).to(at::kFloat);                       // [n, b, L]
       // Histogram: each position's bin (edges[b-1] <= v < edges[b]), specials to the spare bin.
-      at::Tensor bins = at::bucketize(acts.to(at::kDouble), edges, /*out_int32=*/false, /*right=*/true);  // [b, L, n]
+      at::Tensor bins = histogram_bins(acts);  // [b, L, n]
       if (any_special) bins = bins.masked_fill(at::logical_not(usable), kHistogramBins);
       tops[l].histogram += at::bincount((bins + bin_base).reshape({-1}), {}, n * (kHistogramBins + 1));
       const at::Tensor fires = acts > 0;
