@@ -190,25 +190,4 @@ RenderedFiles render_neuron(const AtlasReader& atlas, int64_t row, const std::st
   return files;
 }
 
-std::string atlas_index_page(const AtlasReader& atlas, const std::vector<LayerReport>& reports) {
-  std::ostringstream html;
-  html << "<!doctype html><html><head><meta charset=\"utf-8\"><title>n2g atlas</title>" << kStyle
-       << "</head><body><h1>N2G atlas of " << html_escape(atlas.header().model) << "</h1><p>" << atlas.rows()
-       << " neurons, hook " << atlas.header().hook << ", dataset " << html_escape(atlas.header().dataset) << "</p>"
-       << "<h2>Per layer (firing tokens, mean over neurons)</h2><pre>" << html_escape(format_reports(reports, "text"))
-       << "</pre><h2>Neurons</h2><table><tr><th>layer</th><th>neuron</th><th>status</th><th>N2G F1</th><th>token F1</th>"
-          "<th>5-gram F1</th><th>nodes</th></tr>";
-  const auto layer = atlas.int_column("/neurons/layer"), index = atlas.int_column("/neurons/index"),
-             status = atlas.int_column("/neurons/status"), nodes = atlas.int_column("/graphs/node_count");
-  const auto f1 = atlas.float_column("/stats/firing_f1"), token = atlas.float_column("/baselines/token/firing_f1"),
-             ngram = atlas.float_column("/baselines/ngram/firing_f1");
-  static const char* kStatus[] = {"pending", "ok", "dead", "failed"};
-  for (size_t r = 0; r < layer.size(); ++r)
-    html << "<tr><td>" << layer[r] << "</td><td><a href=\"" << page_name(layer[r], index[r]) << ".html\">" << index[r]
-         << "</a></td><td>" << kStatus[status[r] % 4] << "</td><td>" << number(f1[r]) << "</td><td>" << number(token[r])
-         << "</td><td>" << number(ngram[r]) << "</td><td>" << nodes[r] << "</td></tr>";
-  html << "</table></body></html>\n";
-  return html.str();
-}
-
 }  // namespace n2g

@@ -1,10 +1,8 @@
 // n2g_report ATLAS [--format text|csv|markdown|json] [--neurons] [--html DIR]
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "n2g/app/neuron_table.h"
-#include "n2g/app/render.h"
+#include "n2g/app/site.h"
 #include "n2g/app/report.h"
 #include "n2g/base/progress.h"
 #include "n2g/cli/args.h"
@@ -14,29 +12,25 @@ int main(int argc, char** argv) {
   return n2g::run_program("n2g_report", [&] {
     std::string path, format = "text", html;
     bool neurons = false;
-    n2g::ArgParser args("n2g_report", "Prints the per-layer table of the N2G paper (N2G against the token-lookup and "
-                                      "n-gram baselines) (both test sets, with 95% bootstrap intervals, and diagnostics), or a record per neuron, and "
-                                      "optionally writes an HTML atlas with a page per neuron (from the atlas alone).");
+    n2g::ArgParser args("n2g_report", "Prints the per-layer tables of the N2G paper (N2G against the token-lookup and "
+                                      "n-gram baselines, on both test sets, with 95% bootstrap intervals, and diagnostics) "
+                                      "or a record per neuron, and optionally writes the web atlas (from the atlas alone).");
     args.positional("ATLAS", path, "atlas written by n2g_sweep");
     args.option("format", format, "text (default) | csv | markdown; with --neurons: csv | json");
     args.flag("neurons", neurons, "one record per neuron instead of the per-layer table: every score and baseline on "
                                   "both test sets, diagnostics, graph size, what it fires on");
-    args.option("html", html, "also write index.html and one page per neuron into this directory");
+    args.option("html", html, "also write the web atlas (index.html and its data files) into this directory");
     if (!args.parse(argc, argv)) return 0;
     if (!html.empty()) n2g::ensure_output_directory(html, "--html");
     const n2g::AtlasReader atlas(path);
     const auto reports = n2g::layer_reports(atlas);
     std::cout << (neurons ? n2g::neuron_table(atlas, format) : n2g::format_reports(reports, format));
     if (html.empty()) return 0;
-    n2g::ProgressBar bar("pages", atlas.rows(), "neurons", true, std::cerr);
-    for (int64_t row = 0; row < atlas.rows(); ++row) {
-      n2g::render_neuron(atlas, row, html);
-      bar.update(row + 1);
-    }
+    n2g::ProgressBar bar("site", atlas.rows(), "neurons", true, std::cerr);
+    const auto site = n2g::write_site(atlas, html, [&](int64_t done) { bar.update(done); });
     bar.finish();
-    const std::string index = (std::filesystem::path(html) / "index.html").string();
-    std::ofstream(index) << n2g::atlas_index_page(atlas, reports);
-    std::cout << "HTML report: " << index << "\n";
+    std::cout << "web atlas: " << site.index << " (" << site.files << " files, " << site.bytes / 1000000.0
+              << " MB; open it in a browser, no server needed)\n";
     return 0;
   });
 }

@@ -1,7 +1,7 @@
 // What `n2g_render` and `n2g_report --html` draw: a neuron's display graph as DOT (SVG when
 // Graphviz is installed) and a standalone HTML page with the graph, its scores next to the
 // baselines, its stored examples shaded by the real activation, its output effects and similar
-// neurons; and the atlas's index page.
+// neurons (n2g_render; the web atlas of n2g_report --html is app/site.h).
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "n2g/app/report.h"
 #include "n2g/io/atlas.h"
 
 namespace n2g {
@@ -37,6 +36,5 @@ struct RenderedFiles {
 // Writes <dir>/L<l>_N<i>.{dot,svg,html}.
 RenderedFiles render_neuron(const AtlasReader& atlas, int64_t row, const std::string& dir);
 
-std::string atlas_index_page(const AtlasReader& atlas, const std::vector<LayerReport>& reports);
 
 }  // namespace n2g

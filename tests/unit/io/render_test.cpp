@@ -99,8 +99,6 @@ TEST(Report, LayerTableFromTheAtlas) {
   EXPECT_EQ(reports[0].miss_token_absent, 0 + 1 + 3);
   EXPECT_EQ(reports[0].miss_context_unmatched, 0 + 1 + 0);
   EXPECT_NEAR(reports[0].train_firing_per_window, (1.5f + 2.5f + 4.5f) / 3, 1e-6);
-  const std::string index = atlas_index_page(synthetic_atlas(), reports);
-  EXPECT_NE(index.find("href=\"L1_N2.html\""), std::string::npos);
   EXPECT_NE(format_reports(reports, "markdown").find("| 0 | 4 (3 / 1 / 0) | top | 2 (1) | 0.52 / 0.75 / 0.60 |"),
             std::string::npos);
   EXPECT_NE(format_reports(reports, "markdown").find("| 0 | 4 (3 / 1 / 0) | random | 2 (1) | 0.40 / 0.52 / 0.45 |"),
