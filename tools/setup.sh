@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libtorch-dev libopenblas0-pthread libopenmpi-dev openmpi-bin
           libhdf5-openmpi-dev hdf5-tools libyaml-cpp-dev libgtest-dev nlohmann-json3-dev libcli11-dev
-          python3 python3-h5py python3-numpy python3-pytest)
+          python3 python3-h5py python3-numpy python3-pytest chromium python3-websocket)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

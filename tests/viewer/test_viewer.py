@@ -59,6 +59,25 @@ def test_index_loads_without_console_errors(browser, demo):
     assert browser.errors == []
 
 
+def test_served_by_a_static_web_server(browser, demo):
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=DEMO_SITE)
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.open(f"http://127.0.0.1:{server.server_address[1]}/index.html#L1N10")
+        browser.wait("document.getElementById('graph')")
+        assert browser.evaluate("document.querySelector('h1').textContent") == "Layer 1, neuron 10"
+        assert browser.errors == []
+    finally:
+        browser.call("Page.navigate", url="about:blank")
+        server.shutdown()
+
+
 def test_sorting_by_a_score(browser, demo):
     browser.open(url(DEMO_SITE))
     f1 = "[...document.querySelectorAll('#neuron-table tr[data-row]')].map(r => r.children[3].textContent).filter(t => t !== '\\u2013').map(Number)"
