@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace n2g {
 namespace {
@@ -10,6 +11,8 @@ namespace {
 // What the train positions that walk through each node did ([node]).
 struct NodeStats {
   std::vector<double> count, fires, firing_sum, quiet_sum;
+  std::vector<double> token_fires;  // first level: firing positions of the token (every walk starts there)
+  std::vector<bool> fallback;       // first level: on the graph only as a firing token (add_firing_tokens)
 };
 
 // One train position: the nodes it walks through and whether it fired.
@@ -24,8 +27,11 @@ double shrunk(double fires, double count, double prior_weight, double parent_rat
 }
 
 // Leave-one-position-out: the firing rate of the deepest node of `visit.path` with the visit's own
-// observation taken out of every node on it.
-double rate_without(const Visit& visit, const NodeStats& stats, double prior_weight) {
+// observation taken out of it. A firing token that would not reach `min_firings` without this
+// position is not on the graph: rate 0.
+double rate_without(const Visit& visit, const NodeStats& stats, double prior_weight, int min_firings) {
+  const int32_t first = visit.path.front();
+  if (stats.fallback[first] && stats.token_fires[first] - visit.fired < min_firings) return 0.0;
   double rate = 0.0;
   for (size_t d = 0; d < visit.path.size(); ++d) {
     const int32_t node = visit.path[d];
@@ -37,9 +43,9 @@ double rate_without(const Visit& visit, const NodeStats& stats, double prior_wei
 
 // The rate threshold in {0.10, 0.15, ..., 0.60} whose leave-one-out predictions have the best
 // firing F1 over the train positions (the higher on ties).
-double choose_threshold(const std::vector<Visit>& visits, const NodeStats& stats, double prior_weight) {
+double choose_threshold(const std::vector<Visit>& visits, const NodeStats& stats, double prior_weight, int min_firings) {
   std::vector<double> rates;
-  for (const Visit& visit : visits) rates.push_back(rate_without(visit, stats, prior_weight));
+  for (const Visit& visit : visits) rates.push_back(rate_without(visit, stats, prior_weight, min_firings));
   double best = 0.5, best_f1 = -1.0;
   for (int step = 12; step >= 2; --step) {
     const double threshold = 0.05 * step;
@@ -97,10 +103,12 @@ void add_firing_tokens(Trie& graph, const std::vector<TrainWindow>& windows, con
 }
 
 double calibrate_ends(Trie& graph, const std::vector<TrainWindow>& windows, const TokenTable& table,
-                      double activation_threshold, double prior_weight) {
+                      double activation_threshold, double prior_weight, const std::set<int32_t>& line_tokens, int min_firings) {
   const auto skip = [&table](int32_t token) { return table.is_special(token); };
   const size_t n = graph.nodes().size();
-  NodeStats stats{std::vector<double>(n), std::vector<double>(n), std::vector<double>(n), std::vector<double>(n)};
+  NodeStats stats{std::vector<double>(n), std::vector<double>(n), std::vector<double>(n), std::vector<double>(n),
+                  std::vector<double>(n), std::vector<bool>(n, false)};
+  for (const auto& [token, node] : graph.root().children) stats.fallback[node] = !line_tokens.count(token);
   std::vector<Visit> visits;
   std::vector<bool> visited(n, false);
   for (const TrainWindow& window : windows)
@@ -110,13 +118,14 @@ double calibrate_ends(Trie& graph, const std::vector<TrainWindow>& windows, cons
       Visit visit{graph.walk(*window.tokens, i, skip), value >= activation_threshold};
       if (visit.path.empty()) continue;
       for (int32_t node : visit.path) visited[node] = true;
+      stats.token_fires[visit.path.front()] += visit.fired;
       const int32_t deepest = visit.path.back();
       stats.count[deepest] += 1;
       stats.fires[deepest] += visit.fired;
       (visit.fired ? stats.firing_sum : stats.quiet_sum)[deepest] += value;
       visits.push_back(std::move(visit));
     }
-  const double threshold = choose_threshold(visits, stats, prior_weight);
+  const double threshold = choose_threshold(visits, stats, prior_weight, min_firings);
   std::vector<double> rate(n, 0.0);
   for (size_t parent = 0; parent < n; ++parent)  // parents come before their children
     for (const auto& [token, child] : graph.nodes()[parent].children) {
@@ -130,6 +139,8 @@ double calibrate_ends(Trie& graph, const std::vector<TrainWindow>& windows, cons
                                                            : 0.0;
       graph.set_end(child, static_cast<float>(value));
     }
+  // Firing tokens below the support leave the graph (they have no children).
+  graph.remove_leaves([&](int32_t leaf, int32_t up) { return up == 0 && stats.fallback[leaf] && stats.token_fires[leaf] < min_firings; });
   drop_redundant_leaves(graph, activation_threshold);
   return threshold;
 }

@@ -346,12 +346,18 @@ void evaluate(const TokenTable& table, const FitParams& params, const EvalParams
       add(task.random_train, wave.random_train_acts[t]);
       for (size_t w = 0; w < normalised.size(); ++w) train.push_back({train_tokens[w], &normalised[w]});
 
+      std::set<int32_t> line_tokens;  // the first level the pruned prompts' lines made
+      for (const auto& entry : fit.graph.root().children) line_tokens.insert(entry.first);
+      const bool calibrating = params.plus_method() && params.plus.calibrate;
+      // Calibration sees every firing token and removes those below the support itself, so that its
+      // leave-one-out counts them; uncalibrated, only the supported ones are added.
       if (params.plus_method() && params.plus.token_fallback)
-        add_firing_tokens(fit.graph, train, table, params.graph.activation_threshold, params.plus.min_token_firings);
+        add_firing_tokens(fit.graph, train, table, params.graph.activation_threshold, calibrating ? 1 : params.plus.min_token_firings);
       fit.graph.merge_ignores();
-      if (params.plus_method() && params.plus.calibrate)
-        fit.rate_threshold = static_cast<float>(
-            calibrate_ends(fit.graph, train, table, params.graph.activation_threshold, params.plus.prior_weight));
+      if (calibrating)
+        fit.rate_threshold = static_cast<float>(calibrate_ends(fit.graph, train, table, params.graph.activation_threshold,
+                                                               params.plus.prior_weight, line_tokens,
+                                                               params.plus.token_fallback ? params.plus.min_token_firings : 1));
 
       Predictors predictors{fit.graph};
       int64_t firing_positions = 0;

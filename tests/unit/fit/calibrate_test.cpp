@@ -36,6 +36,25 @@ TEST(Calibrate, EndsAreTrainRatesWithALeaveOneOutThreshold) {
   EXPECT_FLOAT_EQ(graph.predict({THE, BINGLEY}, skip)[1], 0.1f);
 }
 
+TEST(Calibrate, FiringTokensNeedTheirSupportAlsoWhenLeftOut) {
+  Trie graph;
+  graph.insert(Line{{{BINGLEY, 1.0f}}, 1.0f});  // a pruned prompt's line: kept whatever its support
+  const std::vector<std::vector<int32_t>> tokens = {{BINGLEY}, {DARCY}, {JANE}, {JANE}, {THE}};
+  const std::vector<std::vector<float>> normalised = {{1.0f}, {0.9f}, {0.8f}, {0.7f}, {0.0f}};
+  std::vector<TrainWindow> train;
+  for (size_t w = 0; w < tokens.size(); ++w) train.push_back({&tokens[w], &normalised[w]});
+  const TokenTable table = test_table();
+  add_firing_tokens(graph, train, table, 0.5);  // Darcy (1 firing) and Jane (2) join Bingley
+  graph.merge_ignores();
+  // Support 2: Darcy leaves. Left out one at a time, every position predicts 0 (Bingley's only
+  // position is its own; Jane keeps 1 firing, below 2): every threshold has F1 0, so 0.60 stays.
+  const double threshold = calibrate_ends(graph, train, table, 0.5, 2.0, {BINGLEY}, 2);
+  EXPECT_DOUBLE_EQ(threshold, 0.6000000000000001);
+  EXPECT_EQ(graph.counts().activating, 2);
+  EXPECT_EQ(graph.predict({DARCY, JANE, BINGLEY}, [](int32_t t) { return t == EOT; }),
+            (std::vector<float>{0.0f, 0.75f, 1.0f}));
+}
+
 TEST(Calibrate, FiringTokensJoinTheFirstLevel) {
   Trie graph;
   const std::vector<int32_t> tokens = {THE, DARCY, SAID, EOT, JANE};
