@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+
 #include <filesystem>
 #include <fstream>
 
@@ -183,6 +187,25 @@ TEST(Config, ShippedConfigsAreValid) {
   EXPECT_GE(count, 4);
   const SweepConfig solu = load_sweep_config(std::string(N2G_SOURCE_DIR) + "/configs/solu-6l-pile.yaml");
   EXPECT_EQ(solu.model.hook, "mlp.hook_mid");
+}
+
+// The README says configs/gpt2-small.yaml lists every key: each key of the resolved config is in it.
+TEST(Config, Gpt2SmallListsEveryKey) {
+  const std::string path = std::string(N2G_SOURCE_DIR) + "/configs/gpt2-small.yaml";
+  const YAML::Node written = YAML::LoadFile(path);
+  const YAML::Node resolved = YAML::Load(load_sweep_config(path).resolved_yaml());
+  int keys = 0;
+  std::function<void(const YAML::Node&, const YAML::Node&, const std::string&)> walk =
+      [&](const YAML::Node& all, const YAML::Node& file, const std::string& where) {
+        for (const auto& entry : all) {
+          const std::string key = entry.first.as<std::string>();
+          EXPECT_TRUE(file.IsMap() && file[key].IsDefined()) << where + key << " is not in " << path;
+          if (entry.second.IsMap() && file.IsMap() && file[key].IsDefined()) walk(entry.second, file[key], where + key + ".");
+          else ++keys;
+        }
+      };
+  walk(resolved, written, "");
+  EXPECT_GT(keys, 40);
 }
 
 }  // namespace
