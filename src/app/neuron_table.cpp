@@ -18,49 +18,73 @@ namespace {
 
 const char* kStatus[] = {"pending", "ok", "dead", "failed"};
 
-// Every field of a neuron's record, in column order: numbers (double) or text.
+// Every field of a neuron's record, in column order: numbers (double) or text, for all rows.
 using Value = std::variant<double, std::string>;
-using Field = std::pair<std::string, Value>;
+struct Column {
+  std::string name;
+  std::vector<Value> values;  // [rows]
+};
 
 template <class Number>
-Value number(Number v) {
-  return Value(static_cast<double>(v));
+Column numbers(const std::string& name, const std::vector<Number>& values) {
+  Column column{name, {}};
+  for (Number v : values) column.values.emplace_back(static_cast<double>(v));
+  return column;
 }
 
-std::vector<Field> record(const AtlasRow& r, const std::vector<std::string>& vocab) {
-  std::vector<Field> out = {{"layer", number(r.layer)},
-                            {"index", number(r.index)},
-                            {"status", Value(std::string(kStatus[r.status % 4]))},
-                            {"activity", Value(std::string(activity_of(r)))},
-                            {"max_activation", number(r.max_activation)},
-                            {"density", number(r.density)},
-                            {"share_above_half_max", number(r.share_above_half_max)}};
-  for (const auto& [name, s] : {std::pair{"top_n2g", &r.firing}, std::pair{"top_token", &r.token_baseline},
-                                std::pair{"top_ngram", &r.ngram_baseline}, std::pair{"random_n2g", &r.random_firing},
-                                std::pair{"random_token", &r.random_token_baseline},
-                                std::pair{"random_ngram", &r.random_ngram_baseline}}) {
-    out.emplace_back(std::string(name) + "_precision", number(s->precision));
-    out.emplace_back(std::string(name) + "_recall", number(s->recall));
-    out.emplace_back(std::string(name) + "_f1", number(s->f1));
+Column texts(const std::string& name, const std::vector<std::string>& values) {
+  Column column{name, {}};
+  for (const auto& v : values) column.values.emplace_back(v);
+  return column;
+}
+
+// The columns of every row, from whole-column reads (and the graphs read once).
+std::vector<Column> columns(const AtlasReader& atlas) {
+  const auto status = atlas.int_column("/neurons/status");
+  const auto max = atlas.float_column("/neurons/max_activation"), density = atlas.float_column("/neurons/density");
+  std::vector<std::string> status_text, activity;
+  for (size_t r = 0; r < status.size(); ++r) {
+    status_text.push_back(kStatus[status[r] % 4]);
+    activity.push_back(activity_of(static_cast<uint8_t>(status[r]), max[r], density[r]));
   }
-  const std::pair<const char*, double> numbers[] = {{"top_nonfiring_precision", r.nonfiring.precision},
-                                                     {"top_nonfiring_recall", r.nonfiring.recall},
-                                                     {"top_nonfiring_f1", r.nonfiring.f1},
-                                                     {"top_accuracy", r.accuracy},
-                                                     {"top_firing_count", static_cast<double>(r.firing_count)},
-                                                     {"top_nonfiring_count", static_cast<double>(r.nonfiring_count)},
-                                                     {"random_firing_count", static_cast<double>(r.random_firing_count)},
-                                                     {"random_nonfiring_count", static_cast<double>(r.random_nonfiring_count)},
-                                                     {"miss_token_absent", static_cast<double>(r.miss_token_absent)},
-                                                     {"miss_context_unmatched", static_cast<double>(r.miss_context_unmatched)},
-                                                     {"train_firing_per_window", r.train_firing_per_window},
-                                                     {"rate_threshold", r.rate_threshold},
-                                                     {"graph_nodes", static_cast<double>(r.graph.size())}};
-  for (const auto& [name, value] : numbers) out.emplace_back(name, number(value));
-  const Trie trie = unflatten(r.graph);
-  out.emplace_back("graph_activating", number(trie.counts().activating));
-  out.emplace_back("fires_on", Value(r.graph.size() ? describe_graph(trie, vocab, 8) : std::string()));
-  out.emplace_back("error", Value(r.error));
+  std::vector<Column> out = {numbers("layer", atlas.int_column("/neurons/layer")),
+                             numbers("index", atlas.int_column("/neurons/index")),
+                             texts("status", status_text),
+                             texts("activity", activity),
+                             numbers("max_activation", max),
+                             numbers("density", density),
+                             numbers("share_above_half_max", atlas.float_column("/histogram/share_above_half_max"))};
+  for (const auto& [name, prefix] : {std::pair{"top_n2g", "/stats/"}, std::pair{"top_token", "/baselines/token/"},
+                                     std::pair{"top_ngram", "/baselines/ngram/"}, std::pair{"random_n2g", "/random/stats/"},
+                                     std::pair{"random_token", "/random/baselines/token/"},
+                                     std::pair{"random_ngram", "/random/baselines/ngram/"}})
+    for (const char* measure : {"precision", "recall", "f1"})
+      out.push_back(numbers(std::string(name) + "_" + measure, atlas.float_column(std::string(prefix) + "firing_" + measure)));
+  for (const auto& [name, path] : {std::pair{"top_nonfiring_precision", "/stats/nonfiring_precision"},
+                                   std::pair{"top_nonfiring_recall", "/stats/nonfiring_recall"},
+                                   std::pair{"top_nonfiring_f1", "/stats/nonfiring_f1"}, std::pair{"top_accuracy", "/stats/accuracy"}})
+    out.push_back(numbers(name, atlas.float_column(path)));
+  for (const auto& [name, path] : {std::pair{"top_firing_count", "/stats/firing_count"},
+                                   std::pair{"top_nonfiring_count", "/stats/nonfiring_count"},
+                                   std::pair{"random_firing_count", "/random/stats/firing_count"},
+                                   std::pair{"random_nonfiring_count", "/random/stats/nonfiring_count"},
+                                   std::pair{"miss_token_absent", "/diagnostics/miss_token_absent"},
+                                   std::pair{"miss_context_unmatched", "/diagnostics/miss_context_unmatched"}})
+    out.push_back(numbers(name, atlas.int64_column(path)));
+  out.push_back(numbers("train_firing_per_window", atlas.float_column("/diagnostics/train_firing_per_window")));
+  out.push_back(numbers("rate_threshold", atlas.float_column("/diagnostics/rate_threshold")));
+  std::vector<int64_t> nodes, activating;
+  std::vector<std::string> fires_on;
+  for (const FlatGraph& graph : atlas.graphs()) {
+    const Trie trie = unflatten(graph);
+    nodes.push_back(static_cast<int64_t>(graph.size()));
+    activating.push_back(trie.counts().activating);
+    fires_on.push_back(graph.size() ? describe_graph(trie, atlas.header().vocab, 8) : std::string());
+  }
+  out.push_back(numbers("graph_nodes", nodes));
+  out.push_back(numbers("graph_activating", activating));
+  out.push_back(texts("fires_on", fires_on));
+  out.push_back(texts("error", atlas.string_column("/neurons/error")));
   return out;
 }
 
@@ -81,32 +105,33 @@ std::string csv_text(const std::string& text) {
 
 std::string neuron_table(const AtlasReader& atlas, const std::string& format) {
   if (format != "csv" && format != "json") throw UsageError("--neurons writes csv or json, not '" + format + "'");
-  const auto& vocab = atlas.header().vocab;
+  const auto all = columns(atlas);
   std::ostringstream out;
-  nlohmann::json records = nlohmann::json::array();
-  for (int64_t row = 0; row < atlas.rows(); ++row) {
-    const auto fields = record(atlas.row(row), vocab);
-    if (format == "csv") {
-      if (row == 0) {
-        for (size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << fields[i].first;
-        out << "\n";
-      }
-      for (size_t i = 0; i < fields.size(); ++i) {
-        out << (i ? "," : "");
-        if (const double* v = std::get_if<double>(&fields[i].second)) out << csv_number(*v);
-        else out << csv_text(std::get<std::string>(fields[i].second));
+  if (format == "csv") {
+    for (size_t c = 0; c < all.size(); ++c) out << (c ? "," : "") << all[c].name;
+    out << "\n";
+    for (int64_t row = 0; row < atlas.rows(); ++row) {
+      for (size_t c = 0; c < all.size(); ++c) {
+        const Value& value = all[c].values[row];
+        out << (c ? "," : "");
+        if (const double* v = std::get_if<double>(&value)) out << csv_number(*v);
+        else out << csv_text(std::get<std::string>(value));
       }
       out << "\n";
-    } else {
-      nlohmann::json object = nlohmann::json::object();
-      for (const auto& [name, value] : fields) {
-        if (const double* v = std::get_if<double>(&value)) object[name] = std::isnan(*v) ? nlohmann::json() : nlohmann::json(*v);
-        else object[name] = std::get<std::string>(value);
-      }
-      records.push_back(std::move(object));
     }
+    return out.str();
   }
-  if (format == "json") out << records.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  nlohmann::json records = nlohmann::json::array();
+  for (int64_t row = 0; row < atlas.rows(); ++row) {
+    nlohmann::json object = nlohmann::json::object();
+    for (const Column& column : all) {
+      const Value& value = column.values[row];
+      if (const double* v = std::get_if<double>(&value)) object[column.name] = std::isnan(*v) ? nlohmann::json() : nlohmann::json(*v);
+      else object[column.name] = std::get<std::string>(value);
+    }
+    records.push_back(std::move(object));
+  }
+  out << records.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   return out.str();
 }
 

@@ -115,7 +115,7 @@ std::string neuron_page(const AtlasReader& atlas, const AtlasRow& row, const std
        << " &middot; status " << kStatus[row.status % 4] << (row.error.empty() ? "" : ": " + html_escape(row.error))
        << " &middot; max activation " << number(row.max_activation) << " &middot; density " << number(row.density)
        << " &middot; above half the max " << number(row.share_above_half_max) << "</p>";
-  const std::string activity = activity_of(row);
+  const std::string activity = activity_of(row.status, row.max_activation, row.density);
   if (activity == "dead")
     html << "<p><b>Dead neuron:</b> its largest activation over the whole scan is " << number(row.max_activation)
          << " (not above 0), so it has no graph and its examples are not shaded.</p>";

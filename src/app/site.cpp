@@ -100,34 +100,28 @@ SiteFiles write_site(const AtlasReader& atlas, const std::string& dir, const std
              status = atlas.int_column("/neurons/status"), nodes = atlas.int_column("/graphs/node_count");
   const auto density = atlas.float_column("/neurons/density"), max = atlas.float_column("/neurons/max_activation");
 
-  // Every graph at once: the columns' fires-on summaries and data/graphs.js.
+  // Every graph at once: the columns' fires-on summaries and data/graphs.js (node arrays of all
+  // graphs concatenated, each row's first node at offset[row]).
+  json fires_on = json::array(), activity = json::array();
+  std::vector<int64_t> offset;
+  FlatGraph all;
+  const auto graphs = atlas.graphs();
+  for (int64_t r = 0; r < N; ++r) {
+    const FlatGraph& graph = graphs[r];
+    offset.push_back(static_cast<int64_t>(all.size()));
+    all.token.insert(all.token.end(), graph.token.begin(), graph.token.end());
+    all.parent.insert(all.parent.end(), graph.parent.begin(), graph.parent.end());
+    all.importance.insert(all.importance.end(), graph.importance.begin(), graph.importance.end());
+    all.end_activation.insert(all.end_activation.end(), graph.end_activation.begin(), graph.end_activation.end());
+    all.activator.insert(all.activator.end(), graph.activator.begin(), graph.activator.end());
+    fires_on.push_back(graph.size() ? describe_graph(unflatten(graph), vocab, 3) : "");
+    activity.push_back(activity_of(static_cast<uint8_t>(status[r]), max[r], density[r]));
+  }
+  site.data("graphs", {{"offset", integers(offset)}, {"token", integers(all.token)}, {"parent", integers(all.parent)},
+                       {"end", numbers(all.end_activation)}, {"activator", integers(all.activator)},
+                       {"importance", numbers(all.importance)}});
   h5::Handle file = h5::open_file(atlas.path(), false);
   const std::string& name = atlas.path();
-  const auto offset = h5::read_dataset<int64_t>(file, "/graphs/node_offset", name);
-  const auto token = h5::read_dataset<int32_t>(file, "/graphs/token", name);
-  const auto parent = h5::read_dataset<int32_t>(file, "/graphs/parent", name);
-  const auto importance = h5::read_dataset<float>(file, "/graphs/importance", name);
-  const auto end = h5::read_dataset<float>(file, "/graphs/end_activation", name);
-  const auto activator = h5::read_dataset<uint8_t>(file, "/graphs/activator", name);
-  json fires_on = json::array(), activity = json::array();
-  for (int64_t r = 0; r < N; ++r) {
-    FlatGraph graph;
-    for (int64_t n = offset[r]; n < offset[r] + nodes[r]; ++n) {
-      graph.token.push_back(token[n]);
-      graph.parent.push_back(parent[n]);
-      graph.importance.push_back(importance[n]);
-      graph.end_activation.push_back(end[n]);
-      graph.activator.push_back(activator[n]);
-    }
-    fires_on.push_back(graph.size() ? describe_graph(unflatten(graph), vocab, 3) : "");
-    AtlasRow row;
-    row.status = static_cast<uint8_t>(status[r]);
-    row.max_activation = max[r];
-    row.density = density[r];
-    activity.push_back(activity_of(row));
-  }
-  site.data("graphs", {{"offset", integers(offset)}, {"token", integers(token)}, {"parent", integers(parent)},
-                       {"end", numbers(end)}, {"activator", integers(activator)}, {"importance", numbers(importance)}});
   site.data("index", {{"offsets", integers(h5::read_dataset<int64_t>(file, "/index/activating/offsets", name))},
                       {"rows", integers(h5::read_dataset<int32_t>(file, "/index/activating/neurons", name))}});
 

@@ -115,7 +115,8 @@ double calibrate_ends(Trie& graph, const std::vector<TrainWindow>& windows, cons
     for (size_t i = 0; i < window.tokens->size(); ++i) {
       if (skip((*window.tokens)[i])) continue;
       const double value = (*window.normalised)[i];
-      Visit visit{graph.walk(*window.tokens, i, skip), value >= activation_threshold};
+      Visit visit{{}, value >= activation_threshold};
+      graph.walk(*window.tokens, i, skip, visit.path);
       if (visit.path.empty()) continue;
       for (int32_t node : visit.path) visited[node] = true;
       stats.token_fires[visit.path.front()] += visit.fired;

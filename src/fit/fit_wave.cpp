@@ -302,6 +302,7 @@ TestScores score_test_set(const Predictors& predictors, const std::vector<std::v
                           const EvalParams& eval, MissDiagnostics* misses) {
   const auto skip = [&table](int32_t token) { return table.is_special(token); };
   std::vector<std::vector<float>> real, graph, token, ngram;
+  std::vector<int32_t> path;  // the walk of a missed position
   for (size_t w = 0; w < windows.size(); ++w) {
     const auto& tokens = windows[w];
     real.push_back(scaled(activations[w], inverse));
@@ -310,8 +311,10 @@ TestScores score_test_set(const Predictors& predictors, const std::vector<std::v
     ngram.push_back(predictors.ngram.predict(tokens));
     if (misses)
       for (size_t i = 0; i < tokens.size(); ++i)
-        if (!skip(tokens[i]) && real[w][i] >= eval.fire_threshold && graph[w][i] < eval.fire_threshold)
-          ++(predictors.graph.walk(tokens, i, skip).empty() ? misses->token_absent : misses->context_unmatched);
+        if (!skip(tokens[i]) && real[w][i] >= eval.fire_threshold && graph[w][i] < eval.fire_threshold) {
+          predictors.graph.walk(tokens, i, skip, path);
+          ++(path.empty() ? misses->token_absent : misses->context_unmatched);
+        }
   }
   TestScores scores;
   scores.graph = score_predictor(windows, real, graph, table, eval.fire_threshold);

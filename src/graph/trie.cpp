@@ -99,12 +99,12 @@ void Trie::compact() {
   nodes_ = std::move(ordered);
 }
 
-std::vector<int32_t> Trie::walk(const std::vector<int32_t>& tokens, size_t i,
-                                const std::function<bool(int32_t)>& skip) const {
-  std::vector<int32_t> path;
-  if (skip(tokens[i])) return path;
+void Trie::walk(const std::vector<int32_t>& tokens, size_t i, const std::function<bool(int32_t)>& skip,
+                std::vector<int32_t>& path) const {
+  path.clear();
+  if (skip(tokens[i])) return;
   const auto first = root().children.find(tokens[i]);
-  if (first == root().children.end() || !nodes_[first->second].activator) return path;
+  if (first == root().children.end() || !nodes_[first->second].activator) return;
   path.push_back(first->second);
   for (size_t j = i; j-- > 0;) {
     if (skip(tokens[j])) continue;
@@ -114,17 +114,16 @@ std::vector<int32_t> Trie::walk(const std::vector<int32_t>& tokens, size_t i,
     if (next == children.end()) break;
     path.push_back(next->second);
   }
-  return path;
 }
 
 std::vector<float> Trie::predict(const std::vector<int32_t>& tokens,
                                  const std::function<bool(int32_t)>& skip) const {
   std::vector<float> predicted(tokens.size(), 0.0f);
+  std::vector<int32_t> path;
   for (size_t i = 0; i < tokens.size(); ++i) {
-    float deepest = 0.0f;
-    for (int32_t node : walk(tokens, i, skip))
-      if (nodes_[node].is_end()) deepest = nodes_[node].end_activation;
-    predicted[i] = deepest;
+    walk(tokens, i, skip, path);
+    for (int32_t node : path)
+      if (nodes_[node].is_end()) predicted[i] = nodes_[node].end_activation;
   }
   return predicted;
 }

@@ -130,6 +130,32 @@ std::vector<int64_t> AtlasReader::int64_column(const std::string& path) const {
   return h5::read_dataset<int64_t>(file_->file, path, path_);
 }
 
+std::vector<std::string> AtlasReader::string_column(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+  return h5::read_strings(h5::open_dataset(file_->file, path, path_), path_ + ": " + path);
+}
+
+std::vector<FlatGraph> AtlasReader::graphs() const {
+  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+  const hid_t f = file_->file;
+  const auto offset = h5::read_dataset<int64_t>(f, "/graphs/node_offset", path_);
+  const auto count = h5::read_dataset<int32_t>(f, "/graphs/node_count", path_);
+  const auto token = h5::read_dataset<int32_t>(f, "/graphs/token", path_);
+  const auto parent = h5::read_dataset<int32_t>(f, "/graphs/parent", path_);
+  const auto importance = h5::read_dataset<float>(f, "/graphs/importance", path_);
+  const auto end = h5::read_dataset<float>(f, "/graphs/end_activation", path_);
+  const auto activator = h5::read_dataset<uint8_t>(f, "/graphs/activator", path_);
+  std::vector<FlatGraph> out(offset.size());
+  for (size_t r = 0; r < offset.size(); ++r) {
+    const auto slice = [&](const auto& values) {
+      return std::vector<typename std::decay_t<decltype(values)>::value_type>(values.begin() + offset[r],
+                                                                             values.begin() + offset[r] + count[r]);
+    };
+    out[r] = {slice(token), slice(parent), slice(importance), slice(end), slice(activator)};
+  }
+  return out;
+}
+
 std::vector<int32_t> AtlasReader::index_entry(const std::string& group, int32_t token) const {
   if (token < 0 || token >= static_cast<int32_t>(header_.vocab.size()))
     throw FormatError("token id " + std::to_string(token) + " is outside the atlas's vocabulary (" +

@@ -5,10 +5,6 @@
 #include <limits>
 #include <map>
 #include <string>
-#include <tuple>
-
-#include <ATen/ATen.h>
-#include <torch/utils.h>
 
 #include "n2g/base/histogram.h"
 #include "n2g/base/progress.h"
@@ -49,35 +45,6 @@ AtlasRow scanned_row(const NeuronCandidates& c, int32_t layer, int32_t index, co
 }
 
 FiringScores firing(const ClassScores& s) { return {s.precision, s.recall, s.f1}; }
-
-// The logit-lens tokens of every row's neuron (hook_post and hook_mid; others get none).
-void store_output_effects(std::vector<std::pair<int64_t, AtlasRow>>& rows, const Transformer& model, int32_t layer,
-                          const std::string& hook) {
-  const bool direct = hook == "mlp.hook_post" || hook == "mlp.hook_mid";
-  std::vector<int64_t> neurons;
-  for (const auto& [sweep_index, row] : rows) neurons.push_back(row.index);
-  at::Tensor top_values, top_ids, bottom_values, bottom_ids;
-  if (direct && !neurons.empty()) {
-    torch::NoGradGuard no_grad;
-    const at::Tensor effects = model.neuron_logit_effects(layer, at::tensor(neurons, at::kLong).to(model.device()));
-    const int64_t k = std::min<int64_t>(kOutputTokens, effects.size(1));
-    std::tie(top_values, top_ids) = effects.topk(k, 1, true);
-    std::tie(bottom_values, bottom_ids) = effects.topk(k, 1, false);
-    top_values = top_values.cpu(), top_ids = top_ids.cpu(), bottom_values = bottom_values.cpu(), bottom_ids = bottom_ids.cpu();
-  }
-  for (size_t i = 0; i < rows.size(); ++i) {
-    AtlasRow& row = rows[i].second;
-    row.output_tokens.assign(2 * kOutputTokens, -1);
-    row.output_values.assign(2 * kOutputTokens, std::numeric_limits<float>::quiet_NaN());
-    if (!top_ids.defined()) continue;
-    for (int64_t j = 0; j < top_ids.size(1); ++j) {
-      row.output_tokens[j] = static_cast<int32_t>(top_ids[i][j].item<int64_t>());
-      row.output_values[j] = top_values[i][j].item<float>();
-      row.output_tokens[kOutputTokens + j] = static_cast<int32_t>(bottom_ids[i][j].item<int64_t>());
-      row.output_values[kOutputTokens + j] = bottom_values[i][j].item<float>();
-    }
-  }
-}
 
 // Fits one wave (neurons of one layer) and returns its rows.
 std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const NeuronCandidates*>& wave, int32_t layer,

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <limits>
 
+#include <ATen/ATen.h>
+#include <torch/utils.h>
+
 namespace n2g {
 
 ExampleSlice slice_around(const std::vector<int32_t>& tokens, const std::vector<float>& values, int32_t position) {
@@ -78,6 +81,32 @@ void store_examples(AtlasRow& row, size_t K, const std::vector<ExampleSlice>& to
     row.quantile_start.push_back(p.slice.start);
     append(p.slice, row.quantile_tokens, row.quantile_values);
   }
+}
+
+void store_output_effects(std::vector<std::pair<int64_t, AtlasRow>>& rows, const Transformer& model, int32_t layer,
+                          const std::string& hook) {
+  for (auto& [sweep_index, row] : rows) {
+    row.output_tokens.assign(2 * kOutputTokens, -1);
+    row.output_values.assign(2 * kOutputTokens, std::numeric_limits<float>::quiet_NaN());
+  }
+  if ((hook != "mlp.hook_post" && hook != "mlp.hook_mid") || rows.empty()) return;
+  torch::NoGradGuard no_grad;
+  std::vector<int64_t> neurons;
+  for (const auto& [sweep_index, row] : rows) neurons.push_back(row.index);
+  const at::Tensor effects = model.neuron_logit_effects(layer, at::tensor(neurons, at::kLong).to(model.device()));  // [n, V]
+  const int64_t k = std::min<int64_t>(kOutputTokens, effects.size(1));
+  // [n, 2k]: the k most raised, then the k most lowered, one copy to the host.
+  const auto [top_values, top_ids] = effects.topk(k, 1, true);
+  const auto [bottom_values, bottom_ids] = effects.topk(k, 1, false);
+  const at::Tensor values = at::cat({top_values, bottom_values}, 1).cpu(), ids = at::cat({top_ids, bottom_ids}, 1).cpu();
+  const auto v = values.accessor<float, 2>();
+  const auto id = ids.accessor<int64_t, 2>();
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (int64_t j = 0; j < 2 * k; ++j) {
+      const int64_t slot = j < k ? j : kOutputTokens + (j - k);
+      rows[i].second.output_tokens[slot] = static_cast<int32_t>(id[i][j]);
+      rows[i].second.output_values[slot] = v[i][j];
+    }
 }
 
 }  // namespace n2g

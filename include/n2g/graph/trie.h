@@ -63,10 +63,11 @@ class Trie {
   std::vector<float> predict(const std::vector<int32_t>& tokens,
                              const std::function<bool(int32_t)>& skip) const;
 
-  // The nodes that predicting position `i` walks through, first level first; empty when x_i has
-  // no activating first-level node.
-  std::vector<int32_t> walk(const std::vector<int32_t>& tokens, size_t i,
-                            const std::function<bool(int32_t)>& skip) const;
+  // The nodes that predicting position `i` walks through, first level first, into `path` (cleared
+  // first, so that one buffer serves every position); empty when x_i has no activating first-level
+  // node.
+  void walk(const std::vector<int32_t>& tokens, size_t i, const std::function<bool(int32_t)>& skip,
+            std::vector<int32_t>& path) const;
 
   // Gives `node` an END carrying `value` (replacing any it had).
   void set_end(int32_t node, float value) { nodes_[node].end_activation = value; }

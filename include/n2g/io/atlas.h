@@ -89,9 +89,9 @@ struct AtlasRow {
 // fewer than kNearDeadDensity of the scanned positions) or "active". Tools say so instead of
 // shading examples by a near-zero maximum.
 constexpr float kNearDeadDensity = 1.0e-4f;
-inline const char* activity_of(const AtlasRow& row) {
-  if (row.status == kDead || !(row.max_activation > 0)) return "dead";
-  return row.density < kNearDeadDensity ? "near-dead" : "active";
+inline const char* activity_of(uint8_t status, float max_activation, float density) {
+  if (status == kDead || !(max_activation > 0)) return "dead";
+  return density < kNearDeadDensity ? "near-dead" : "active";
 }
 
 struct AtlasHeader {
@@ -154,6 +154,9 @@ class AtlasReader {
   std::vector<float> float_column(const std::string& path) const;
   std::vector<int32_t> int_column(const std::string& path) const;
   std::vector<int64_t> int64_column(const std::string& path) const;
+  std::vector<std::string> string_column(const std::string& path) const;
+  // Every row's graph, from one read of each node array (whole-atlas tools: exports, the web atlas).
+  std::vector<FlatGraph> graphs() const;
 
   std::vector<int32_t> rows_activating_on(int32_t token) const;  // /index/activating
   std::vector<int32_t> rows_with_context(int32_t token) const;   // /index/context

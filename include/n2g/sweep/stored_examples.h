@@ -1,13 +1,17 @@
 // What the atlas stores so that it shows a neuron without the model or the dataset (FORMATS.md,
-// "/examples", "/quantiles"): slices of windows around their max with the neuron's activations,
-// quantised to int8 with one scale per neuron, and random windows picked by activation band.
+// "/examples", "/quantiles", "/output"): slices of windows around their max with the neuron's
+// activations, quantised to int8 with one scale per neuron, random windows picked by activation
+// band, and the neurons' direct effects on the logits.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "n2g/io/atlas.h"
+#include "n2g/model/transformer.h"
 
 namespace n2g {
 
@@ -38,5 +42,10 @@ std::vector<QuantilePick> pick_quantiles(const std::vector<int64_t>& windows, co
 // Fills the row's example and quantile fields: `top` has one slice per top example (K; missing
 // ones default), `quantiles` kQuantileExamples picks. One scale for all: the largest |activation|.
 void store_examples(AtlasRow& row, size_t K, const std::vector<ExampleSlice>& top, const std::vector<QuantilePick>& quantiles);
+
+// Fills every row's output effects (logit lens, kOutputTokens each way) from one product for the
+// rows' neurons of `layer`; hooks other than mlp.hook_post and mlp.hook_mid get none (-1, NaN).
+void store_output_effects(std::vector<std::pair<int64_t, AtlasRow>>& rows, const Transformer& model, int32_t layer,
+                          const std::string& hook);
 
 }  // namespace n2g
