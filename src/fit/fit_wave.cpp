@@ -358,9 +358,11 @@ void evaluate(const TokenTable& table, const FitParams& params, const EvalParams
         add_firing_tokens(fit.graph, train, table, params.graph.activation_threshold, calibrating ? 1 : params.plus.min_token_firings);
       fit.graph.merge_ignores();
       if (calibrating)
-        fit.rate_threshold = static_cast<float>(calibrate_ends(fit.graph, train, table, params.graph.activation_threshold,
-                                                               params.plus.prior_weight, line_tokens,
-                                                               params.plus.token_fallback ? params.plus.min_token_firings : 1));
+        fit.rate_threshold = static_cast<float>(calibrate_ends(
+            fit.graph, train, table,
+            {params.graph.activation_threshold, params.plus.prior_weight,
+             params.plus.token_fallback ? params.plus.min_token_firings : 1},
+            line_tokens));
 
       Predictors predictors{fit.graph};
       int64_t firing_positions = 0;

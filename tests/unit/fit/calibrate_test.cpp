@@ -24,7 +24,7 @@ TEST(Calibrate, EndsAreTrainRatesWithALeaveOneOutThreshold) {
   // shrinking at the first level); Mr Bingley 2 of 2: (2 + 2 * 0) / (2 + 2) = 1/2; the Bingley 0 of 1.
   // Leave one out: a firing Mr Bingley sees (1 + 0) / (1 + 2) = 1/3, a quiet position 0. Thresholds
   // 0.60 .. 0.35 predict nothing (F1 0); 0.30 predicts exactly the two firings (F1 1).
-  const double threshold = calibrate_ends(graph, train, table, 0.5, 2.0);
+  const double threshold = calibrate_ends(graph, train, table, {0.5, 2.0});
   EXPECT_DOUBLE_EQ(threshold, 0.30000000000000004);  // 0.05 * 6
   const auto skip = [](int32_t t) { return t == EOT; };
   // Bingley (rate 0): the mean of its quiet positions; Mr Bingley (1/2 >= 0.30): of its firing ones.
@@ -48,7 +48,7 @@ TEST(Calibrate, FiringTokensNeedTheirSupportAlsoWhenLeftOut) {
   graph.merge_ignores();
   // Support 2: Darcy leaves. Left out one at a time, every position predicts 0 (Bingley's only
   // position is its own; Jane keeps 1 firing, below 2): every threshold has F1 0, so 0.60 stays.
-  const double threshold = calibrate_ends(graph, train, table, 0.5, 2.0, {BINGLEY}, 2);
+  const double threshold = calibrate_ends(graph, train, table, {0.5, 2.0, 2}, {BINGLEY});
   EXPECT_DOUBLE_EQ(threshold, 0.6000000000000001);
   EXPECT_EQ(graph.counts().activating, 2);
   EXPECT_EQ(graph.predict({DARCY, JANE, BINGLEY}, [](int32_t t) { return t == EOT; }),
