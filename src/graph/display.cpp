@@ -67,7 +67,13 @@ std::string shade(const char* rgb, float strength) {
 
 DisplayGraph display_graph(const Trie& trie) {
   Builder builder{trie, {}, {}, {}};
-  for (const auto& entry : trie.root().children) builder.visit(entry.second, 1, -1);
+  // Activating tokens strongest first, so that a long list reads from the top down.
+  std::vector<int32_t> first;
+  for (const auto& entry : trie.root().children) first.push_back(entry.second);
+  std::stable_sort(first.begin(), first.end(), [&trie](int32_t a, int32_t b) {
+    return trie.nodes()[a].importance > trie.nodes()[b].importance;
+  });
+  for (int32_t node : first) builder.visit(node, 1, -1);
   builder.graph.edges.assign(builder.edges.begin(), builder.edges.end());
   return builder.graph;
 }

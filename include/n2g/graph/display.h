@@ -25,6 +25,8 @@ struct DisplayGraph {
   std::vector<std::pair<int32_t, int32_t>> edges;  // (node nearer the activating token, context node)
 };
 
+// Activating nodes come strongest first (by the activation their trie node records), then their
+// context depth first.
 DisplayGraph display_graph(const Trie& trie);
 
 // DOT laid out right to left like the paper's figures: activating nodes red by activation, context

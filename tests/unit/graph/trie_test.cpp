@@ -191,5 +191,18 @@ TEST(Display, DropsIgnoreAndMergesSameTokenAtSameDepth) {
   EXPECT_NE(dot.find("label=\"C\", fillcolor=\"#ff0000b3\"]"), std::string::npos) << dot;  // 0.7
 }
 
+TEST(Display, ActivatingTokensComeStrongestFirst) {
+  Trie trie;  // token order B < C < D; activations 0.6, 0.9, 0.7
+  trie.insert(line({B}, 0.6f));
+  trie.insert(line({C}, 0.9f));
+  trie.insert(line({D, A}, 0.7f));
+  const DisplayGraph graph = display_graph(trie);
+  ASSERT_EQ(graph.nodes.size(), 4u);
+  EXPECT_EQ(graph.nodes[0].token, C);
+  EXPECT_EQ(graph.nodes[1].token, D);
+  EXPECT_EQ(graph.nodes[2].token, A);  // D's context follows it
+  EXPECT_EQ(graph.nodes[3].token, B);
+}
+
 }  // namespace
 }  // namespace n2g
