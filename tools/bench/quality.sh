@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Explanation quality on the demo model (configs/demo.yaml: 128 neurons in each of 3 layers, top-20,
 # LM augmentation, 2 ranks): the paper's n2g, n2g+, and n2g+ without each of its changes (or with
-# the one it leaves off), one sweep each. Prints a markdown table per layer: mean firing
+# the one it leaves off), and n2g+ with fewer, better-supported firing tokens (graph size against
+# F1), one sweep each. Prints a markdown table per layer: mean firing
 # precision / recall / F1 over the neurons with a real firing, with the 95% bootstrap interval of
 # the F1 mean, on the top-window test half and on the random windows; token lookup and 5-gram on
 # the top windows (given each variant's train data); median graph nodes; fit core-seconds per
@@ -23,6 +24,10 @@ variants=(
   "n2g+ without random train windows|plus: {random_train_windows: 0}"
   "n2g+ without the prune scale cap|plus: {max_prune_scale: 1.0e30}"
   "n2g+ with secondary pivots|plus: {secondary_pivots: true}"
+  "n2g+ with tokens firing 3 times|plus: {min_token_firings: 3}"
+  "n2g+ with tokens firing 4 times|plus: {min_token_firings: 4}"
+  "n2g+ with 60 windows after the top K, tokens firing 4 times|plus: {extra_train_windows: 60, min_token_firings: 4}"
+  "n2g+ with 150 windows after the top K, tokens firing 8 times|plus: {extra_train_windows: 150, min_token_firings: 8}"
 )
 attribute() { h5dump -a "/run/$1" "$2" | awk '/\(0\)/ {print $2}'; }
 echo "| variant | layer | top: P / R / F1 [95%] | random: P / R / F1 [95%] | token top F1 | 5-gram top F1 | median nodes | fit ms/neuron |"
