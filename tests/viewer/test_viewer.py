@@ -137,6 +137,18 @@ def test_neuron_view(browser, demo):
     assert browser.errors == []
 
 
+def test_graph_lists_activating_tokens_strongest_first(browser, demo):
+    layer0 = [n for n in (demo.neuron_at(r) for r in range(len(demo))) if n.layer == 0 and n.status == "ok"]
+    widest = max(layer0, key=lambda n: len(n.graph.activating))
+    expected = widest.graph.activating
+    assert len(expected) >= 5
+    browser.open(url(DEMO_SITE, f"#L0N{widest.index}"))
+    browser.wait("document.querySelector('#graph g.node')")
+    shown = browser.evaluate("""[...document.querySelectorAll('#graph g.node title')].map(t => t.textContent)
+        .filter(t => t.startsWith('activating token "')).map(t => t.slice(18, t.lastIndexOf('", activation')))""")
+    assert shown == expected
+
+
 def test_phone_width_has_no_horizontal_overflow(browser, demo):
     browser.resize(375, 800, mobile=True)
     try:

@@ -333,7 +333,7 @@ function scoreTable(row, counts) {
 }
 
 // The display graph (ALGORITHM.md section 4): IGNORE nodes dropped, the same token at the same depth
-// merged; first level at the right, context to its left.
+// merged; first level at the right (strongest activating token on top), context to its left.
 function graphView(row) {
   const g = graphsData, trie = trieOf(row), count = cols.nodes[row];
   if (!count) return el("p", {class: "note"}, "No graph.");
@@ -353,7 +353,8 @@ function graphView(row) {
     }
     for (const child of trie.children[n].values()) visit(child, depth + 1, here);
   };
-  for (const n of trie.roots.values()) visit(n, 1, -1);
+  const strongest = [...trie.roots.values()].sort((a, b) => g.importance[trie.first + b] - g.importance[trie.first + a]);
+  for (const n of strongest) visit(n, 1, -1);
   const depths = Math.max(...nodes.map((n) => n.depth)), perDepth = new Map();
   nodes.forEach((n) => { n.slot = perDepth.get(n.depth) || 0; perDepth.set(n.depth, n.slot + 1); });
   const colWidth = 130, rowHeight = 30, width = depths * colWidth + 10, height = Math.max(...perDepth.values()) * rowHeight + 10;
