@@ -71,6 +71,25 @@ TEST(Baselines, TokenAndNgramLookup) {
   EXPECT_EQ(ngram.predict({7, 2, 3, 2}), (std::vector<float>{0.0f, 0.0f, 0.0f, 0.4f}));
 }
 
+TEST(Baselines, LongestContextAndBeyond) {
+  LookupBaseline longest(kMaxLookupContext);
+  std::vector<int32_t> train(kMaxLookupContext + 2);
+  for (size_t j = 0; j < train.size(); ++j) train[j] = static_cast<int32_t>(j);
+  std::vector<float> acts(train.size(), 0.0f);
+  acts.back() = 0.7f;
+  longest.fit(train, acts);
+  EXPECT_FLOAT_EQ(longest.predict(train).back(), 0.7f);
+  std::vector<int32_t> other_oldest = train;
+  other_oldest[1] = 99;  // the oldest token of the last key
+  EXPECT_FLOAT_EQ(longest.predict(other_oldest).back(), 0.0f);
+  try {
+    LookupBaseline too_long(kMaxLookupContext + 1);
+    FAIL() << "context beyond the maximum accepted";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("context 8 is outside 0..7"), std::string::npos) << error.what();
+  }
+}
+
 TEST(Split, SeededByNeuronAndFractionRounded) {
   const auto split = split_examples(20, 0.5, 0, 3, 17);
   // Golden: splitmix64 seeded with seed, layer and index, then a Fisher-Yates shuffle, worked out
