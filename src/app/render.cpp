@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "n2g/errors.h"
+#include "n2g/graph/describe.h"
 #include "n2g/graph/display.h"
 #include "n2g/graph/serialize.h"
 
@@ -51,6 +52,34 @@ bool on_path(const std::string& program) {
   for (std::string dir; std::getline(dirs, dir, ':');)
     if (!dir.empty() && fs::exists(fs::path(dir) / program)) return true;
   return false;
+}
+
+constexpr float kFireThreshold = 0.5f;  // eval.fire_threshold's default, as the web atlas uses
+constexpr size_t kMaxPathRows = 200;
+
+// The graph's paths as a table: context (oldest first, "any" for the wildcard), the activating
+// token, the END value; paths known not to fire greyed.
+std::string paths_table(const Trie& trie, const std::vector<std::string>& vocab) {
+  const auto text = [&vocab](int32_t id) {
+    if (id == kIgnoreToken) return std::string("<i>any</i>");
+    return "<span class=\"tok\">" + html_escape(id >= 0 && id < static_cast<int32_t>(vocab.size()) ? vocab[id] : "#" + std::to_string(id)) + "</span>";
+  };
+  const std::vector<GraphPath> paths = graph_paths(trie);
+  if (paths.empty()) return "";
+  std::ostringstream out;
+  out << "<h2>Paths</h2><p>Each path predicts its END (normalised activation) where the activating token follows "
+         "the context; greyed paths are contexts known not to fire (END below "
+      << number(kFireThreshold) << ").</p><table><tr><th>context before it</th><th>activating token</th><th>END</th></tr>";
+  for (size_t i = 0; i < paths.size() && i < kMaxPathRows; ++i) {
+    const GraphPath& path = paths[i];
+    std::string context;
+    for (auto token = path.context.rbegin(); token != path.context.rend(); ++token) context += text(*token) + " ";
+    out << "<tr" << (path.end < kFireThreshold ? " style=\"color:#999\"" : "") << "><td>" << context << "</td><td>"
+        << text(path.activating) << "</td><td>" << number(path.end) << "</td></tr>";
+  }
+  out << "</table>";
+  if (paths.size() > kMaxPathRows) out << "<p>(" << paths.size() - kMaxPathRows << " more paths)</p>";
+  return out.str();
 }
 
 const char* kStyle =
@@ -122,7 +151,12 @@ std::string neuron_page(const AtlasReader& atlas, const AtlasRow& row, const std
   if (activity == "near-dead")
     html << "<p><b>Near-dead neuron:</b> above 0 at a share " << number(row.density)
          << " of the scanned positions (fewer than 1 in 10,000); its examples are the few it has.</p>";
-  html << "<h2>Graph</h2>" << (graph.rfind("<?xml", 0) == 0 || graph.rfind("<svg", 0) == 0 ? graph : "<pre>" + html_escape(graph) + "</pre>");
+  if (graph.rfind("<?xml", 0) == 0 || graph.rfind("<svg", 0) == 0)
+    html << "<h2>Graph</h2>" << graph;
+  else
+    html << "<h2>Graph</h2><details><summary>Graphviz DOT (install Graphviz for a drawing)</summary><pre>" << html_escape(graph)
+         << "</pre></details>";
+  html << paths_table(unflatten(row.graph), vocab);
   html << "<h2>Firing scores</h2><table><tr><th></th><th>top-window test half P</th><th>R</th><th>F1</th>"
           "<th>random windows P</th><th>R</th><th>F1</th></tr>";
   for (const auto& [name, top, random] : {std::tuple{"N2G", row.firing, row.random_firing},

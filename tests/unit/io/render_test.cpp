@@ -38,6 +38,12 @@ TEST(Render, NeuronPageHoldsGraphScoresAndBaselines) {
   EXPECT_NE(dot.find("label=\"tok5\""), std::string::npos) << dot;   // activating token r + 1
   EXPECT_NE(dot.find("label=\"tok6\""), std::string::npos);          // its context
   EXPECT_NE(dot.find("label=\"tok3\""), std::string::npos);
+  // Paths, largest END first: tok6 then tok5 (0.90); tok6, any token, then tok3 (0.60).
+  const size_t first = html.find("<td><span class=\"tok\">tok6</span> </td><td><span class=\"tok\">tok5</span></td><td>0.90</td>");
+  const size_t second = html.find("<td><span class=\"tok\">tok6</span> <i>any</i> </td><td><span class=\"tok\">tok3</span></td><td>0.60</td>");
+  EXPECT_NE(first, std::string::npos) << html;
+  EXPECT_NE(second, std::string::npos) << html;
+  EXPECT_LT(first, second);
   // Both test sets: the top-window half, then the random windows.
   EXPECT_NE(html.find("<th>N2G</th><td>0.54</td><td>0.75</td><td>0.60</td><td>0.40</td><td>0.54</td><td>0.45</td>"),
             std::string::npos) << html;
