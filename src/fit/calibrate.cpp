@@ -22,14 +22,6 @@ double shrunk(double fires, double count, double prior_weight, double parent_rat
   return (fires + prior_weight * parent_rate) / (count + prior_weight);
 }
 
-// Each node's parent ([node]; -1 for the root).
-std::vector<int32_t> parents_of(const Trie& graph) {
-  std::vector<int32_t> parent(graph.nodes().size(), -1);
-  for (size_t node = 0; node < graph.nodes().size(); ++node)
-    for (const auto& entry : graph.nodes()[node].children) parent[entry.second] = static_cast<int32_t>(node);
-  return parent;
-}
-
 // The rate threshold in {0.10, 0.15, ..., 0.60} whose leave-one-position-out predictions have the
 // best firing F1 over the train positions (the higher on ties). Left out, a position's rate is its
 // deepest node's without the position's own observation (ancestors keep theirs), computed per node
@@ -76,7 +68,7 @@ bool fires_at(const Trie& graph, const std::vector<int32_t>& parent, int32_t nod
 
 // Leaves whose prediction is the one a position would get without them.
 void drop_redundant_leaves(Trie& graph, double threshold) {
-  const std::vector<int32_t> parent = parents_of(graph);
+  const std::vector<int32_t> parent = graph.parents();
   graph.remove_leaves([&](int32_t leaf, int32_t up) {
     const auto& siblings = graph.nodes()[up].children;
     if (graph.nodes()[leaf].token != kIgnoreToken && siblings.count(kIgnoreToken)) return false;  // would walk the wildcard
@@ -131,7 +123,7 @@ void add_firing_tokens(Trie& graph, const std::vector<TrainWindow>& windows, con
 double calibrate_ends(Trie& graph, const std::vector<TrainWindow>& windows, const TokenTable& table,
                       const CalibrationParams& params, const std::set<int32_t>& line_tokens) {
   NodeStats stats = train_stats(graph, windows, table, params.activation_threshold, line_tokens);
-  const std::vector<int32_t> parent = parents_of(graph);
+  const std::vector<int32_t> parent = graph.parents();
   const double threshold = choose_threshold(stats, parent, params.prior_weight, params.min_firings);
   std::vector<double> rate(parent.size(), 0.0);
   for (size_t node = 1; node < parent.size(); ++node) {  // parents come before their children

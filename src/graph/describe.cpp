@@ -53,9 +53,7 @@ std::string describe_graph(const Trie& trie, const std::vector<std::string>& tok
 
 std::vector<GraphPath> graph_paths(const Trie& trie) {
   const auto& nodes = trie.nodes();
-  std::vector<int32_t> parent(nodes.size(), -1);
-  for (size_t id = 0; id < nodes.size(); ++id)
-    for (const auto& entry : nodes[id].children) parent[entry.second] = static_cast<int32_t>(id);
+  const std::vector<int32_t> parent = trie.parents();
   std::vector<GraphPath> paths;
   for (size_t id = 1; id < nodes.size(); ++id) {
     if (!nodes[id].is_end()) continue;

@@ -11,12 +11,10 @@ FlatGraph flatten(const Trie& trie) {
   // Nodes are stored breadth first, so node id - 1 is already a parents-first order.
   const auto& nodes = trie.nodes();
   FlatGraph flat;
-  std::vector<int32_t> parent_of(nodes.size(), -1);
-  for (size_t id = 0; id < nodes.size(); ++id)
-    for (const auto& entry : nodes[id].children) parent_of[entry.second] = static_cast<int32_t>(id) - 1;
+  const std::vector<int32_t> parent = trie.parents();  // flat ids are trie ids - 1; the root's children get -1
   for (size_t id = 1; id < nodes.size(); ++id) {
     flat.token.push_back(nodes[id].token);
-    flat.parent.push_back(parent_of[id]);
+    flat.parent.push_back(parent[id] - 1);
     flat.importance.push_back(nodes[id].importance);
     flat.end_activation.push_back(nodes[id].end_activation);
     flat.activator.push_back(nodes[id].activator ? 1 : 0);

@@ -128,10 +128,15 @@ std::vector<float> Trie::predict(const std::vector<int32_t>& tokens,
   return predicted;
 }
 
-void Trie::remove_leaves(const std::function<bool(int32_t leaf, int32_t parent)>& redundant) {
+std::vector<int32_t> Trie::parents() const {
   std::vector<int32_t> parent(nodes_.size(), -1);
   for (size_t node = 0; node < nodes_.size(); ++node)
     for (const auto& entry : nodes_[node].children) parent[entry.second] = static_cast<int32_t>(node);
+  return parent;
+}
+
+void Trie::remove_leaves(const std::function<bool(int32_t leaf, int32_t parent)>& redundant) {
+  std::vector<int32_t> parent = parents();
   for (bool removed = true; removed;) {
     removed = false;
     for (size_t node = nodes_.size(); node-- > 1;) {  // children before parents

@@ -13,6 +13,7 @@
 #include "n2g/graph/serialize.h"
 #include "n2g/graph/trie.h"
 #include "n2g/io/atlas.h"
+#include "synthetic_atlas.h"
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
@@ -21,17 +22,14 @@ int main(int argc, char** argv) {
     using namespace n2g;
     const int64_t n = argc > 2 ? std::stoll(argv[2]) : 36864;
     const int64_t K = 20, d_mlp = 3072;
-    AtlasHeader header;
+    AtlasHeader header = testing::synthetic_header();
     header.model = "synthetic-gpt2-small";
-    header.architecture = "gpt2";
-    header.hook = "mlp.hook_post";
-    header.dataset = "synthetic.h5";
-    header.config = "model: {path: synthetic}\n";
     header.n_layers = (n + d_mlp - 1) / d_mlp;
     header.d_mlp = d_mlp;
     header.n_windows = 100000;
     header.top_k = K;
     header.n_neurons = n;
+    header.vocab.clear();
     for (int t = 0; t < 50257; ++t) header.vocab.push_back(" w" + std::to_string(t));
     header.vocab[1] = "<b>bold</b> & \"q\" 'x'";
     header.vocab[2] = "\r\t<tab>";

@@ -78,6 +78,9 @@ class Trie {
 
   NodeCounts counts() const;
 
+  // Each node's parent ([node]; -1 for the root).
+  std::vector<int32_t> parents() const;
+
   // Node 0 is the root; nodes are stored parents before children (breadth first).
   const std::vector<TrieNode>& nodes() const { return nodes_; }
   const TrieNode& root() const { return nodes_[0]; }
