@@ -62,6 +62,51 @@ class Atlas:
         self.layers = self.file["/neurons/layer"][:]
         self.indices = self.file["/neurons/index"][:]
         self._row = {(int(l), int(i)): r for r, (l, i) in enumerate(zip(self.layers, self.indices))}
+        self._validate()
+
+    def _damaged(self, what: str):
+        return ValueError(f"{self.path}: {what} (damaged atlas?)")
+
+    def _validate(self):
+        """Every per-neuron dataset has a row per neuron, graphs lie inside the node arrays with
+        tokens in the vocabulary and parents before their children, the token indexes point at
+        rows that exist: what the accessors index with is safe (numpy would wrap a negative index)."""
+        f, n, vocab = self.file, len(self.layers), len(self.vocab)
+        for name in ("/neurons/index", "/neurons/status", "/neurons/max_activation", "/neurons/density",
+                     "/examples/window", "/examples/tokens", "/examples/values", "/examples/scale", "/quantiles/window",
+                     "/quantiles/tokens", "/histogram/counts", "/output/tokens", "/output/values", "/similar/rows",
+                     "/similar/scores", "/stats/firing_f1", "/graphs/node_offset", "/graphs/node_count"):
+            rows = f[name].shape[0] if f[name].shape else 0
+            if rows != n:
+                raise self._damaged(f"{name} has {rows} rows, expected {n}")
+        offset = f["/graphs/node_offset"][:].astype(np.int64)
+        count = f["/graphs/node_count"][:].astype(np.int64)
+        tokens, parents = f["/graphs/token"][:], f["/graphs/parent"][:]
+        nodes = len(tokens)
+        if len(parents) != nodes:
+            raise self._damaged("/graphs/parent and /graphs/token differ in length")
+        bad = np.nonzero((offset < 0) | (count < 0) | (offset > nodes - count))[0]
+        if len(bad):
+            r = int(bad[0])
+            raise self._damaged(f"row {r}'s graph (/graphs/node_offset {offset[r]}, node_count {count[r]}) "
+                                f"lies outside the {nodes} graph nodes")
+        position = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)  # within its graph
+        node = np.repeat(offset, count) + position
+        t, p = tokens[node], parents[node]
+        bad = np.nonzero((t < -1) | (t >= vocab) | (p < -1) | (p >= position))[0]
+        if len(bad):
+            i = int(bad[0])
+            raise self._damaged(f"row {int(np.repeat(np.arange(n), count)[i])}'s graph node {int(position[i])} has token "
+                                f"{int(t[i])} and parent {int(p[i])} (tokens lie in the vocabulary of {vocab}, "
+                                "parents before their children)")
+        for group in ("activating", "context"):
+            offsets = f[f"/index/{group}/offsets"][:]
+            neurons = f[f"/index/{group}/neurons"][:]
+            if len(offsets) != vocab + 1 or (len(offsets) and (offsets[0] < 0 or offsets[-1] > len(neurons))) \
+                    or np.any(np.diff(offsets) < 0):
+                raise self._damaged(f"/index/{group}/offsets is out of order or outside /index/{group}/neurons")
+            if np.any((neurons < 0) | (neurons >= n)):
+                raise self._damaged(f"/index/{group}/neurons names a row outside the atlas's {n}")
 
     def __len__(self):
         return len(self.layers)

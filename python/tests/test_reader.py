@@ -141,3 +141,27 @@ def test_refuses_what_it_cannot_read(tmp_path):
         f.attrs["n2g_format"] = "dataset"
     with pytest.raises(ValueError, match="not an n2g atlas"):
         n2g_atlas.open(str(tmp_path / "dataset.h5"))
+
+
+@pytest.mark.parametrize("dataset, element, value, expected", [
+    ("/graphs/node_offset", 0, 10 ** 6, "row 0's graph (/graphs/node_offset 1000000"),
+    ("/graphs/node_count", 1, -2, "lies outside the"),
+    ("/graphs/token", 0, 10 ** 6, "tokens lie in the vocabulary"),
+    ("/graphs/parent", 0, 5, "parents before their children"),
+    ("/index/activating/offsets", 1, -1, "/index/activating/offsets is out of order"),
+    ("/index/context/neurons", 0, 99, "/index/context/neurons names a row outside"),
+])
+def test_damaged_atlas_is_refused_naming_the_dataset(tmp_path, dataset, element, value, expected):
+    if not SYNTHETIC:
+        pytest.skip("N2G_SYNTHETIC_ATLAS is not set (ctest sets it)")
+    import shutil
+    import h5py
+    path = tmp_path / "damaged.h5"
+    shutil.copy(SYNTHETIC, path)
+    with h5py.File(path, "r+") as f:
+        data = f[dataset][:]
+        data[element] = value
+        f[dataset][:] = data
+    with pytest.raises(ValueError, match="damaged atlas") as error:
+        n2g_atlas.open(str(path))
+    assert expected in str(error.value)

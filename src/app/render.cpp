@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "n2g/errors.h"
+#include "n2g/io/staged.h"
 #include "n2g/graph/describe.h"
 #include "n2g/graph/display.h"
 #include "n2g/graph/serialize.h"
@@ -212,15 +213,16 @@ RenderedFiles render_neuron(const AtlasReader& atlas, int64_t row, const std::st
   const std::string stem = (fs::path(dir) / page_name(data.layer, data.index)).string();
   RenderedFiles files;
   const std::string dot = neuron_dot(data, atlas.header().vocab);
+  // Each page replaces an earlier one whole or not at all (io/staged.h).
   files.dot = stem + ".dot";
-  std::ofstream(files.dot) << dot;
+  write_file_atomically(files.dot, dot);
   const auto svg = dot_to_svg(dot);
   if (svg) {
     files.svg = stem + ".svg";
-    std::ofstream(files.svg) << *svg;
+    write_file_atomically(files.svg, *svg);
   }
   files.html = stem + ".html";
-  std::ofstream(files.html) << neuron_page(atlas, data, svg ? svg->substr(svg->find("<svg")) : dot);
+  write_file_atomically(files.html, neuron_page(atlas, data, svg ? svg->substr(svg->find("<svg")) : dot));
   return files;
 }
 

@@ -12,6 +12,8 @@
 #include "n2g/graph/describe.h"
 #include "n2g/graph/serialize.h"
 #include "n2g/io/hdf5.h"
+#include "n2g/io/run_files.h"
+#include "n2g/io/staged.h"
 #include "n2g_viewer_assets.h"
 
 namespace n2g {
@@ -36,16 +38,27 @@ json integers(const std::vector<T>& values) {
   return out;
 }
 
+constexpr const char* kSiteMarker = ".n2g-site";
+
+// The files a site of n2g's holds (paths relative to its directory).
+bool is_site_file(const std::string& relative) {
+  if (relative == kSiteMarker) return true;
+  for (const auto& [name, content] : viewer::kAssets)
+    if (relative == name) return true;
+  const auto ends_with_js = relative.size() > 3 && relative.compare(relative.size() - 3, 3, ".js") == 0;
+  return relative.rfind("data/", 0) == 0 && relative.find('/', 5) == std::string::npos && ends_with_js;
+}
+
 class SiteWriter {
  public:
   explicit SiteWriter(const std::string& dir) : dir_(dir) {}
 
   void write(const std::string& name, const std::string& text) {
     const fs::path path = fs::path(dir_) / name;
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    if (!out) throw FormatError(path.string() + ": cannot write the web atlas file");
+    std::error_code error;
+    fs::create_directories(path.parent_path(), error);
+    if (error) throw FormatError(path.parent_path().string() + ": cannot create (" + error.message() + ")");
+    write_file_checked(path.string(), text);
     ++files_;
     bytes_ += static_cast<int64_t>(text.size());
   }
@@ -91,7 +104,11 @@ std::vector<T> block(hid_t file, const std::string& path, int64_t first, int64_t
 }  // namespace
 
 SiteFiles write_site(const AtlasReader& atlas, const std::string& dir, const std::function<void(int64_t)>& progress) {
-  SiteWriter site(dir);
+  const FileLock lock = FileLock::take<UsageError>(without_trailing_separator(dir) + ".lock", "--html",
+                                                   "another n2g_report is writing the web atlas " + dir,
+                                                   "wait for it to end or choose another directory");
+  StagedDirectory staged(dir, kSiteMarker, is_site_file, "--html");
+  SiteWriter site(staged.staging());
   for (const auto& [name, content] : viewer::kAssets) site.write(name, std::string(content));
 
   const int64_t N = atlas.rows();
@@ -210,6 +227,7 @@ SiteFiles write_site(const AtlasReader& atlas, const std::string& dir, const std
     site.data("shard-" + std::to_string(shard), neurons);
     if (progress) progress(first + count);
   }
+  staged.commit();
   return {(fs::path(dir) / "index.html").string(), site.files(), site.bytes()};
 }
 

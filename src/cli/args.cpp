@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <iostream>
 
+#include "n2g/base/file_limit.h"
 #include "n2g/base/version.h"
 #include "n2g/errors.h"
 
@@ -62,8 +63,13 @@ bool ArgParser::parse(int argc, char** argv) {
 }
 
 int run_program(const std::string& program, const std::function<int()>& body) {
+  handle_file_size_limit();
   try {
-    return body();
+    const int status = body();
+    std::cout.flush();
+    // A report or export redirected to a file on a full disk: say so rather than exit 0.
+    if (!std::cout) throw FormatError("cannot write to standard output (disk full or closed pipe?)");
+    return status;
   } catch (const Error& error) {
     std::cerr << program << ": error: " << error.what() << "\n";
     return 1;

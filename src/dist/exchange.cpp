@@ -14,6 +14,7 @@ NeuronCandidates merge_candidates(const NeuronCandidates& a, const NeuronCandida
   out.neuron = a.neuron;
   out.positive = a.positive + b.positive;
   out.tokens = a.tokens + b.tokens;
+  out.nonfinite = a.nonfinite + b.nonfinite;
   out.histogram = a.histogram.size() >= b.histogram.size() ? a.histogram : b.histogram;
   const auto& other = a.histogram.size() >= b.histogram.size() ? b.histogram : a.histogram;
   for (size_t i = 0; i < other.size(); ++i) out.histogram[i] += other[i];
@@ -43,12 +44,12 @@ NeuronCandidates merge_candidates(const NeuronCandidates& a, const NeuronCandida
 }
 
 void encode_candidates(ByteWriter& out, const NeuronCandidates& c) {
-  out.fields(c.neuron, c.activation, c.window, c.position, c.values, c.positive, c.tokens, c.histogram);
+  out.fields(c.neuron, c.activation, c.window, c.position, c.values, c.positive, c.tokens, c.histogram, c.nonfinite);
 }
 
 NeuronCandidates decode_candidates(ByteReader& in) {
   NeuronCandidates c;
-  in.fields(c.neuron, c.activation, c.window, c.position, c.values, c.positive, c.tokens, c.histogram);
+  in.fields(c.neuron, c.activation, c.window, c.position, c.values, c.positive, c.tokens, c.histogram, c.nonfinite);
   return c;
 }
 

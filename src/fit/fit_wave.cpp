@@ -75,9 +75,9 @@ struct Wave {
   void check(size_t task, const std::vector<float>& values, const char* stage) {
     if (fits[task].failed) return;
     for (float v : values)
-      if (std::isnan(v)) {
+      if (!std::isfinite(v)) {
         fits[task].failed = true;
-        fits[task].error = std::string("NaN activation during ") + stage;
+        fits[task].error = std::string("NaN or infinite activation during ") + stage;
         return;
       }
   }

@@ -16,6 +16,7 @@
 #include "n2g/graph/similarity.h"
 #include "n2g/io/atlas_row_codec.h"
 #include "n2g/io/hdf5.h"
+#include "n2g/io/staged.h"
 
 namespace n2g {
 namespace {
@@ -33,19 +34,20 @@ void create(hid_t file, const std::string& path, std::vector<hsize_t> shape) {
 template <class T>
 void write_runs(hid_t file, const std::string& path, const Runs& runs, const std::vector<hsize_t>& inner,
                 const std::vector<T>& data, hid_t xfer) {
-  h5::Handle dataset(N2G_H5(H5Dopen2(file, path.c_str(), H5P_DEFAULT), path));
+  const std::string where = h5::in_file(file, path);
+  h5::Handle dataset(N2G_H5(H5Dopen2(file, path.c_str(), H5P_DEFAULT), where));
   h5::Handle file_space(H5Dget_space(dataset));
-  N2G_H5(H5Sselect_none(file_space), path);
+  N2G_H5(H5Sselect_none(file_space), where);
   for (const auto& [first, count] : runs) {
     std::vector<hsize_t> start(inner.size() + 1, 0), extent{count};
     start[0] = first;
     extent.insert(extent.end(), inner.begin(), inner.end());
-    N2G_H5(H5Sselect_hyperslab(file_space, H5S_SELECT_OR, start.data(), nullptr, extent.data(), nullptr), path);
+    N2G_H5(H5Sselect_hyperslab(file_space, H5S_SELECT_OR, start.data(), nullptr, extent.data(), nullptr), where);
   }
   const hsize_t elements = std::max<hsize_t>(data.size(), 1);
   h5::Handle memory_space(H5Screate_simple(1, &elements, nullptr));
-  if (data.empty()) N2G_H5(H5Sselect_none(memory_space), path);
-  N2G_H5(H5Dwrite(dataset, h5::native_type<T>(), memory_space, file_space, xfer, data.empty() ? nullptr : data.data()), path);
+  if (data.empty()) N2G_H5(H5Sselect_none(memory_space), where);
+  N2G_H5(H5Dwrite(dataset, h5::native_type<T>(), memory_space, file_space, xfer, data.empty() ? nullptr : data.data()), where);
 }
 
 template <class T>
@@ -257,6 +259,17 @@ void write_rank0_part(const std::string& path, const AtlasHeader& header, int wo
   h5::write_attribute(root, "created_utc", utc_now());
   h5::write_attribute(root, "world_size", static_cast<int64_t>(world_size));
   h5::write_attribute(root, "complete", int64_t{1});
+  run = h5::Handle();
+  h5::close_file(file, path);
+}
+
+// Reads a written atlas back as every reader will (AtlasReader checks its layout, offsets and
+// parents) before it may replace anything.
+void verify_atlas(const std::string& path, int64_t rows) {
+  const AtlasReader atlas(path);
+  if (atlas.rows() != rows)
+    throw FormatError(path + ": the written atlas holds " + std::to_string(atlas.rows()) + " neurons, expected " +
+                      std::to_string(rows));
 }
 
 // Global node offsets of every row from every rank's node counts.
@@ -301,7 +314,10 @@ void write_atlas(const std::string& path, const AtlasHeader& header, std::vector
                  RunTimings timings, const std::vector<double>& local_seconds, MPI_Comm comm, AtlasWriteMode mode) {
   const auto start = std::chrono::steady_clock::now();
   const int rank = comm_rank(comm), world = comm_size(comm);
-  const std::string temporary = path + ".tmp";
+  // Every rank names the same temporary (the output's lock keeps other jobs off it); whichever
+  // rank fails removes it, and an earlier atlas at `path` stays untouched until the rename.
+  StagedFile staged(path, path + ".tmp");
+  const std::string& temporary = staged.temporary();
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   const auto [offsets, total_nodes] = node_offsets(rows, header.n_neurons, comm);
 
@@ -330,6 +346,7 @@ void write_atlas(const std::string& path, const AtlasHeader& header, std::vector
     h5::Handle xfer(H5Pcreate(H5P_DATASET_XFER));
     N2G_H5(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE), path);
     write_numeric(file, header, rows, offsets, total_nodes, xfer);
+    h5::close_file(file, temporary);  // collective
 #else
     throw FormatError(path + ": collective atlas writing needs a parallel HDF5 build");
 #endif
@@ -347,6 +364,7 @@ void write_atlas(const std::string& path, const AtlasHeader& header, std::vector
       std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
       h5::Handle file = h5::create_file(temporary);
       write_numeric(file, header, every, offsets, total_nodes, H5P_DEFAULT);
+      h5::close_file(file, temporary);
     }
   }
   N2G_MPI(MPI_Barrier(comm));
@@ -366,13 +384,15 @@ void write_atlas(const std::string& path, const AtlasHeader& header, std::vector
       in.get(r);
       timings.rank_seconds.push_back(r);
     }
-    std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-    write_rank0_part(temporary, header, world, summaries, timings);
-    std::error_code error;
-    std::filesystem::rename(temporary, path, error);
-    if (error) throw FormatError(path + ": cannot rename the finished atlas into place (" + error.message() + ")");
+    {
+      std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+      write_rank0_part(temporary, header, world, summaries, timings);
+    }
+    verify_atlas(temporary, header.n_neurons);  // the reader takes the mutex itself
+    staged.commit();
   }
   N2G_MPI(MPI_Barrier(comm));
+  if (rank != 0) staged.disown();  // rank 0 renamed it
 }
 
 }  // namespace n2g

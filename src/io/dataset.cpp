@@ -6,6 +6,7 @@
 
 #include "n2g/errors.h"
 #include "n2g/io/hdf5.h"
+#include "n2g/io/staged.h"
 
 namespace n2g {
 
@@ -136,9 +137,9 @@ struct DatasetWriter::File {
 };
 
 DatasetWriter::DatasetWriter(const std::string& path, const DatasetAttributes& attributes)
-    : file_(std::make_unique<File>()), path_(path), attributes_(attributes) {
+    : file_(std::make_unique<File>()), path_(path), temporary_(temporary_name(path)), attributes_(attributes) {
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-  file_->file = h5::create_file(path + ".tmp");
+  file_->file = h5::create_file(temporary_);
   const auto make = [&](const char* name, hid_t type, int rank, hsize_t width) {
     const hsize_t initial[2] = {0, width}, max[2] = {H5S_UNLIMITED, width}, chunk[2] = {256, width};
     h5::Handle space(H5Screate_simple(rank, initial, max));
@@ -156,7 +157,7 @@ DatasetWriter::~DatasetWriter() {
   if (!file_) return;
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
   file_.reset();
-  std::remove((path_ + ".tmp").c_str());
+  std::remove(temporary_.c_str());
 }
 
 void DatasetWriter::append(const std::vector<int32_t>& tokens, const std::vector<int64_t>& doc_index) {
@@ -166,12 +167,12 @@ void DatasetWriter::append(const std::vector<int32_t>& tokens, const std::vector
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
   const auto extend = [&](hid_t dataset, int rank, const void* data, hid_t type) {
     const hsize_t size[2] = {static_cast<hsize_t>(written_) + n, width};
-    N2G_H5(H5Dset_extent(dataset, size), path_);
+    N2G_H5(H5Dset_extent(dataset, size), temporary_);
     h5::Handle space(H5Dget_space(dataset));
     const hsize_t start[2] = {static_cast<hsize_t>(written_), 0}, extent[2] = {n, width};
-    N2G_H5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, extent, nullptr), path_);
+    N2G_H5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, extent, nullptr), temporary_);
     h5::Handle memory(H5Screate_simple(rank, extent, nullptr));
-    N2G_H5(H5Dwrite(dataset, type, memory, space, H5P_DEFAULT, data), path_);
+    N2G_H5(H5Dwrite(dataset, type, memory, space, H5P_DEFAULT, data), temporary_);
   };
   extend(file_->tokens, 2, tokens.data(), H5T_NATIVE_INT32);
   extend(file_->doc_index, 1, doc_index.data(), H5T_NATIVE_INT64);
@@ -190,11 +191,18 @@ void DatasetWriter::finish(const std::vector<std::string>& vocab) {
     h5::write_attribute(root, "tokenizer", attributes_.tokenizer);
     h5::write_attribute(root, "source", attributes_.source);
     if (!vocab.empty()) h5::write_strings(root, "/vocab", vocab);
-    file_.reset();
+    file_->tokens = h5::Handle();
+    file_->doc_index = h5::Handle();
+    h5::close_file(file_->file, temporary_);
   }
+  const TokenDataset written(temporary_);  // read back: the layout every reader checks
+  if (written.n_windows() != written_)
+    throw FormatError(temporary_ + ": holds " + std::to_string(written.n_windows()) + " windows after writing " +
+                      std::to_string(written_));
   std::error_code error;
-  std::filesystem::rename(path_ + ".tmp", path_, error);
+  std::filesystem::rename(temporary_, path_, error);
   if (error) throw FormatError(path_ + ": cannot rename the finished dataset into place (" + error.message() + ")");
+  file_.reset();
 }
 
 }  // namespace n2g

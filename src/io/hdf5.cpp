@@ -9,8 +9,13 @@ namespace n2g::h5 {
 namespace {
 
 // HDF5 prints its own error stack unless told not to; we report through exceptions instead.
+// Nor does it close its files at exit: after a close that failed (a full disk), HDF5 1.10's exit
+// handler crashes on the file it could not close; every file n2g writes is closed explicitly.
 struct Silence {
-  Silence() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+  Silence() {
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
 };
 const Silence silence;
 
@@ -42,10 +47,55 @@ std::mutex& hdf5_mutex() {
   return mutex;
 }
 
+namespace {
+
+// The innermost entry of HDF5's error stack: the system's message when a read or write failed
+// ("No space left on device", "File too large"), else HDF5's own description.
+herr_t innermost(unsigned depth, const H5E_error2_t* entry, void* out) {
+  if (depth == 0 && entry->desc) *static_cast<std::string*>(out) = entry->desc;
+  return 0;
+}
+
+std::string system_reason(const std::string& description) {
+  const std::string key = "error message = '";
+  const size_t at = description.find(key);
+  if (at == std::string::npos) return description;
+  const size_t end = description.find('\'', at + key.size());
+  return description.substr(at + key.size(), end == std::string::npos ? std::string::npos : end - at - key.size());
+}
+
+}  // namespace
+
+std::string last_error() {
+  std::string description;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &description);
+  if (description.empty()) return "";
+  const std::string reason = system_reason(description);
+  // Through MPI-IO HDF5 learns only that a write failed, not why.
+  return reason.find("write failed") != std::string::npos ? reason + ": is the disk full or the quota reached?" : reason;
+}
+
+std::string file_of(hid_t object) {
+  const ssize_t length = H5Fget_name(object, nullptr, 0);
+  if (length <= 0) return "";
+  std::string name(static_cast<size_t>(length) + 1, '\0');
+  H5Fget_name(object, name.data(), name.size());
+  name.resize(static_cast<size_t>(length));
+  return name;
+}
+
+std::string in_file(hid_t object, const std::string& what) {
+  const std::string file = file_of(object);
+  return file.empty() ? what : file + ": " + what;
+}
+
 int64_t check(int64_t status, const std::string& where, const char* what, const char* file, int line) {
-  if (status < 0)
-    throw FormatError(where + ": HDF5 call " + what + " failed (" + std::filesystem::path(file).filename().string() + ":" +
-                      std::to_string(line) + ")");
+  if (status < 0) {
+    const std::string reason = last_error();
+    const std::string call(what, std::strcspn(what, "("));  // the function's name, not its arguments
+    throw FormatError(where + ": " + call + " failed" + (reason.empty() ? "" : " (" + reason + ")") + " [" +
+                      std::filesystem::path(file).filename().string() + ":" + std::to_string(line) + "]");
+  }
   return status;
 }
 
@@ -60,6 +110,12 @@ Handle& Handle::operator=(Handle&& other) noexcept {
 
 Handle::~Handle() { close_id(id_); }
 
+hid_t Handle::release() {
+  const hid_t id = id_;
+  id_ = -1;
+  return id;
+}
+
 Handle open_file(const std::string& path, bool write, hid_t access) {
   if (!std::filesystem::exists(path)) throw FormatError(path + ": no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw FormatError(path + ": not an HDF5 file (or truncated)");
@@ -70,8 +126,24 @@ Handle open_file(const std::string& path, bool write, hid_t access) {
 
 Handle create_file(const std::string& path, hid_t access) {
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access);
-  if (id < 0) throw FormatError(path + ": cannot create (is the directory writable?)");
+  if (id < 0) {
+    const std::string reason = last_error();
+    throw FormatError(path + ": cannot create (" + (reason.empty() ? "is the directory writable?" : reason) + ")");
+  }
   return Handle(id);
+}
+
+void close_file(Handle& file, const std::string& path) {
+  if (!file.valid()) return;
+  const hid_t id = file.release();
+  const bool flushed = H5Fflush(id, H5F_SCOPE_LOCAL) >= 0;
+  const std::string flush_reason = flushed ? "" : last_error();
+  const bool closed = H5Fclose(id) >= 0;
+  if (!flushed || !closed) {
+    const std::string reason = flushed ? last_error() : flush_reason;
+    throw FormatError(path + ": cannot finish writing the file (" + (reason.empty() ? "HDF5 could not flush or close it" : reason) +
+                      "; is the disk full or the quota reached?)");
+  }
 }
 
 bool exists(hid_t location, const std::string& path) {
@@ -103,8 +175,9 @@ namespace {
 void write_scalar_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t mem_type, const void* value) {
   if (H5Aexists(object, name.c_str()) > 0) H5Adelete(object, name.c_str());
   Handle space(H5Screate(H5S_SCALAR));
-  Handle attribute(N2G_H5(H5Acreate2(object, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT), name));
-  N2G_H5(H5Awrite(attribute, mem_type, value), name);
+  const std::string where = in_file(object, "attribute " + name);
+  Handle attribute(N2G_H5(H5Acreate2(object, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT), where));
+  N2G_H5(H5Awrite(attribute, mem_type, value), where);
 }
 
 Handle open_attribute(hid_t object, const std::string& name, const std::string& where) {
@@ -165,14 +238,15 @@ void write_strings(hid_t location, const std::string& path, const std::vector<st
   const Handle type = string_type();
   const hsize_t n = values.size();
   Handle space(H5Screate_simple(1, &n, nullptr));
-  Handle dataset(N2G_H5(H5Dcreate2(location, path.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path));
+  const std::string where = in_file(location, path);
+  Handle dataset(N2G_H5(H5Dcreate2(location, path.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), where));
   // HDF5 strings end at NUL: a NUL inside a value is stored as U+FFFD, as the reference writer does.
   std::vector<std::string> stored = values;
   for (auto& v : stored)
     for (size_t pos; (pos = v.find('\0')) != std::string::npos;) v.replace(pos, 1, "\xEF\xBF\xBD");
   std::vector<const char*> pointers;
   for (const auto& v : stored) pointers.push_back(v.c_str());
-  if (n > 0) N2G_H5(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), path);
+  if (n > 0) N2G_H5(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), where);
 }
 
 std::vector<std::string> read_strings(hid_t dataset, const std::vector<hsize_t>& rows, const std::string& where) {
@@ -221,15 +295,16 @@ template <class T> H5T_class_t type_class() { return std::is_floating_point<T>::
 template <class T>
 void write_dataset(hid_t location, const std::string& path, const std::vector<hsize_t>& shape, const std::vector<T>& data,
                    const std::vector<hsize_t>& chunk) {
+  const std::string where = in_file(location, path);
   Handle space(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr));
   Handle properties(H5Pcreate(H5P_DATASET_CREATE));
   if (!chunk.empty()) {
-    N2G_H5(H5Pset_chunk(properties, static_cast<int>(chunk.size()), chunk.data()), path);
-    N2G_H5(H5Pset_shuffle(properties), path);
-    N2G_H5(H5Pset_deflate(properties, 4), path);
+    N2G_H5(H5Pset_chunk(properties, static_cast<int>(chunk.size()), chunk.data()), where);
+    N2G_H5(H5Pset_shuffle(properties), where);
+    N2G_H5(H5Pset_deflate(properties, 4), where);
   }
-  Handle dataset(N2G_H5(H5Dcreate2(location, path.c_str(), file_type<T>(), space, H5P_DEFAULT, properties, H5P_DEFAULT), path));
-  if (!data.empty()) N2G_H5(H5Dwrite(dataset, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), path);
+  Handle dataset(N2G_H5(H5Dcreate2(location, path.c_str(), file_type<T>(), space, H5P_DEFAULT, properties, H5P_DEFAULT), where));
+  if (!data.empty()) N2G_H5(H5Dwrite(dataset, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), where);
 }
 
 template <class T>
@@ -257,9 +332,13 @@ std::vector<T> read_rows(hid_t dataset, hsize_t first, hsize_t count) {
   std::vector<hsize_t> start(shape.size(), 0), extent = shape;
   start[0] = first;
   extent[0] = count;
-  N2G_H5(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr), "rows");
+  const std::string where = in_file(dataset, "rows " + std::to_string(first) + "-" + std::to_string(first + count - 1));
+  if (shape.empty() || first + count > shape[0])
+    throw FormatError(where + " are outside the dataset's " + (shape.empty() ? std::string("0") : std::to_string(shape[0])) +
+                      " rows");
+  N2G_H5(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr), where);
   Handle memory_space(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr));
-  N2G_H5(H5Dread(dataset, native_type<T>(), memory_space, file_space, H5P_DEFAULT, out.data()), "rows");
+  N2G_H5(H5Dread(dataset, native_type<T>(), memory_space, file_space, H5P_DEFAULT, out.data()), where);
   return out;
 }
 

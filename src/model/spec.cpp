@@ -118,6 +118,8 @@ std::vector<std::string> TransformerSpec::mlp_hooks() const {
 
 TransformerSpec read_spec(const std::string& directory) {
   const std::string path = (std::filesystem::path(directory) / "config.json").string();
+  if (std::filesystem::exists(directory) && !std::filesystem::is_directory(directory))
+    throw ModelError(directory + ": is a file, not a model directory (give the directory holding config.json and the weights)");
   if (!std::filesystem::is_directory(directory)) throw ModelError(directory + ": model directory does not exist");
   std::ifstream in(path);
   if (!in) throw ModelError(path + ": missing (a model directory needs config.json)");

@@ -150,6 +150,9 @@ at::ScalarType resolve_dtype(const std::string& name, at::Device device) {
   if (name == "float32") return at::kFloat;
   if (name == "float64") return at::kDouble;
   if (name == "bfloat16") return at::kBFloat16;
+  if (name == "float16" && !device.is_cuda())
+    throw ModelError("dtype float16 does not run on the CPU (libtorch lacks half-precision CPU kernels for the model's "
+                     "operations); use float32 or bfloat16 there, float16 on a GPU");
   if (name == "float16") return at::kHalf;
   throw ModelError("unknown dtype '" + name + "' (auto, float32, bfloat16, float16, float64)");
 }
@@ -230,9 +233,13 @@ at::Tensor Transformer::neuron_logit_effects(int layer, const at::Tensor& neuron
   const Impl& m = *impl_;
   if (!m.w_u.defined()) throw ModelError("output effects need the unembedding, which was not loaded");
   if (layer < 0 || layer >= loaded_layers()) throw ModelError("layer " + std::to_string(layer) + " is not loaded");
-  at::Tensor directions = m.blocks[layer]->w_out.index_select(0, neurons).to(at::kFloat);  // [n, d_model]
-  if (m.ln_f_w.defined()) directions = directions * m.ln_f_w.to(at::kFloat);
-  return at::matmul(directions, m.w_u.to(at::kFloat));  // [n, d_vocab_out]
+  // float32 products give a row results that depend on the other rows of the batch (the neurons
+  // of a wave, which depend on the number of ranks); a float64 model (exact mode) computes in
+  // float64 and rounds, so the effects are the same for any number of ranks.
+  const at::ScalarType compute = m.dtype == at::kDouble ? at::kDouble : at::kFloat;
+  at::Tensor directions = m.blocks[layer]->w_out.index_select(0, neurons).to(compute);  // [n, d_model]
+  if (m.ln_f_w.defined()) directions = directions * m.ln_f_w.to(compute);
+  return at::matmul(directions, m.w_u.to(compute)).to(at::kFloat);  // [n, d_vocab_out]
 }
 
 bool Transformer::computes_columns_alone() const { return impl_->spec.act_fn != "solu_ln"; }

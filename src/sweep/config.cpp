@@ -367,6 +367,14 @@ std::vector<std::string> section_paths() {
 }  // namespace
 
 SweepConfig parse_sweep_config(const std::string& yaml_text, const std::string& file) {
+  // YAML indents with spaces only; yaml-cpp's own messages about a tab do not say so.
+  std::istringstream lines(yaml_text);
+  std::string line;
+  for (int number = 1; std::getline(lines, line); ++number) {
+    const size_t indent = line.find_first_not_of(" \t");
+    if (indent != std::string::npos && line[indent] != '#' && line.find('\t') < indent)
+      throw ConfigError(file + ":" + std::to_string(number) + ": indented with a tab; YAML indents with spaces only");
+  }
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);

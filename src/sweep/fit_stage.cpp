@@ -41,6 +41,11 @@ AtlasRow scanned_row(const NeuronCandidates& c, int32_t layer, int32_t index, co
     row.example_split.push_back(present ? split[k] : 255);
   }
   row.status = c.activation.empty() || !(c.activation.front() > 0.0f) ? kDead : kPending;
+  if (c.nonfinite > 0) {
+    row.status = kFailed;
+    row.error = "NaN or infinite activations in " + std::to_string(static_cast<int64_t>(c.nonfinite)) +
+                " scanned windows (are the model's weights for this neuron finite?)";
+  }
   return row;
 }
 
@@ -79,7 +84,7 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
   std::vector<std::vector<int64_t>> random_ids;  // [task]: random_test then random_train windows
   for (size_t i = 0; i < wave.size(); ++i) {
     AtlasRow& row = rows[i].second;
-    if (row.status == kDead) continue;
+    if (row.status == kDead || row.status == kFailed) continue;
     NeuronTask task;
     task.neuron = row.index;
     task.a_max = row.max_activation;

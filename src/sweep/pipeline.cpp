@@ -60,19 +60,19 @@ std::string device_for(const std::string& configured, const RankContext& context
 // manifest, or checks that an existing one is this run's (`restart` first removes n2g's own
 // files from it). A directory n2g does not own is refused, never written into or emptied.
 void open_checkpoints(const SweepConfig& config, const RunIdentity& identity, bool restart, const RankContext& context,
-                      std::optional<OutputLock>& lock) {
+                      std::optional<FileLock>& output_lock, std::optional<FileLock>& checkpoint_lock) {
   const fs::path dir = config.checkpoint_dir();
   const fs::path manifest = dir / "manifest.yaml";
   agree(context, [&] {
     if (!context.is_root()) return;
-    lock.emplace(config.run.output);
+    output_lock.emplace(lock_output(config.run.output));
     const std::string key = config.run.checkpoint_dir.empty() ? "run.output (checkpoints in " + dir.string() + ")"
                                                               : "run.checkpoint_dir";
     claim_checkpoint_directory(dir.string(), key);
-    if (restart) {
-      remove_checkpoint_files(dir.string());
-      claim_checkpoint_directory(dir.string(), key);
-    }
+    // Jobs with other outputs may share the directory: each holds it while it runs, and
+    // --restart removes nothing while another job holds it.
+    checkpoint_lock.emplace(lock_checkpoint_directory(dir.string(), key));
+    if (restart) remove_checkpoint_files(dir.string(), /*keep_claim=*/true);
     if (fs::exists(manifest)) {
       std::ifstream in(manifest);
       const std::string existing((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -115,9 +115,11 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   set_cpu_threads(threads);
 
   const RunIdentity identity = run_identity(config, *setup);
-  const uint64_t run_fingerprint = fingerprint(identity.text());
-  std::optional<OutputLock> lock;  // rank 0's, until the atlas is in place
-  open_checkpoints(config, identity, restart, context, lock);
+  // The checkpoints' own layout is part of what they must match (2: candidates count non-finite
+  // activations): files of an older n2g are foreign and their work is redone.
+  const uint64_t run_fingerprint = fingerprint("checkpoint layout 2\n" + identity.text());
+  std::optional<FileLock> output_lock, checkpoint_lock;  // rank 0's, until the atlas is in place
+  open_checkpoints(config, identity, restart, context, output_lock, checkpoint_lock);
 
   const ScanResult scan = scan_and_exchange(config, *setup, *model, run_fingerprint, context, log);
   const FitResult fit = fit_owned(scan.owned, config, *setup, *model, run_fingerprint, context, log);

@@ -23,6 +23,7 @@ struct LayerTopK {
   at::Tensor values;      // [n, K, L] float32: the neuron's activations over each kept window
   at::Tensor positive;    // [n] double
   at::Tensor histogram;   // [n * (kHistogramBins + 1)] int64: the last bin of each neuron collects special positions
+  at::Tensor nonfinite;   // [n] double: windows whose max activation is NaN or +Inf
 };
 
 // Keeps the best K of the old entries and a batch's, ordered by (activation desc, window asc).
@@ -77,7 +78,8 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
                     at::full({n, K}, kNoWindow, long_options), at::full({n, K}, -1, long_options),
                     at::zeros({n, K, L}, at::TensorOptions().device(device)),
                     at::zeros({n}, at::TensorOptions().dtype(at::kDouble).device(device)),
-                    at::zeros({n * (kHistogramBins + 1)}, long_options)});
+                    at::zeros({n * (kHistogramBins + 1)}, long_options),
+                    at::zeros({n}, at::TensorOptions().dtype(at::kDouble).device(device))});
   }
   const at::Tensor bin_base = at::arange(n, long_options) * (kHistogramBins + 1);  // [n]
   double tokens_seen = 0;
@@ -115,6 +117,8 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
       tops[l].positive += (any_special ? at::logical_and(fires, usable) : fires).sum(at::IntArrayRef{0, 1}).to(at::kDouble);
       if (any_special) acts = acts.masked_fill(at::logical_not(usable), -std::numeric_limits<double>::infinity());
       const auto [peak, where] = acts.max(1);                                                // [b, n]
+      // A NaN anywhere in a window makes its max NaN: a broken neuron, failed with a message.
+      tops[l].nonfinite += at::logical_or(peak.isnan(), peak.isposinf()).sum(0).to(at::kDouble);
       merge(tops[l], peak.to(at::kFloat).t(), windows, where.t(), values, K);
     }
     tokens_seen += static_cast<double>(chunk.count * L - special_count);
@@ -126,7 +130,7 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
   for (size_t l = 0; l < tops.size(); ++l) {
     const at::Tensor activation = tops[l].activation.cpu(), window = tops[l].window.cpu(), position = tops[l].position.cpu(),
                      positive = tops[l].positive.cpu(), values = tops[l].values.cpu().contiguous(),
-                     histogram = tops[l].histogram.cpu().contiguous();
+                     histogram = tops[l].histogram.cpu().contiguous(), nonfinite = tops[l].nonfinite.cpu();
     const int64_t* counts = histogram.data_ptr<int64_t>();
     const float* value = values.data_ptr<float>();
     const auto a = activation.accessor<float, 2>();
@@ -137,6 +141,7 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
       c.neuron = neurons.first_of_layer(l) + i;
       c.positive = positive[i].item<double>();
       c.tokens = tokens_seen;
+      c.nonfinite = nonfinite[i].item<double>();
       c.histogram.assign(counts + i * (kHistogramBins + 1), counts + i * (kHistogramBins + 1) + kHistogramBins);
       for (int64_t k = 0; k < K && w[i][k] != kNoWindow && std::isfinite(a[i][k]); ++k) {
         c.activation.push_back(a[i][k]);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "n2g/errors.h"
+#include "n2g/io/staged.h"
 #include "n2g/tokenizer/tokenizer.h"
 
 namespace n2g {
@@ -29,6 +30,34 @@ void check_writable(const std::string& output) {
   std::ofstream(probe.string()) << "";
   if (!fs::exists(probe)) throw ConfigError("run.output: directory " + parent.string() + " is not writable");
   fs::remove(probe);
+}
+
+// The run's outputs (the atlas, its temporary and lock, the checkpoint directory) must not be any
+// of its inputs or each other: refused before any work, so nothing the user has is overwritten.
+void check_paths_apart(const SweepConfig& config) {
+  const std::string& output = config.run.output;
+  std::vector<std::pair<std::string, std::string>> inputs = {{"dataset.path", config.dataset.path}, {"the config", config.file}};
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(config.model.path, error))
+    inputs.emplace_back("a file of model.path", entry.path().string());
+  for (const auto& written : {output, output + ".tmp", output + ".lock"})
+    for (const auto& [what, input] : inputs)
+      if (same_path(written, input))
+        throw ConfigError("run.output: " + output + (written == output ? "" : " (its " + written.substr(output.size()) + " file)") +
+                          " is " + what + " (" + input + "): n2g would overwrite it; choose another run.output");
+  const std::string dir = config.checkpoint_dir();
+  const fs::path checkpoints = fs::absolute(dir).lexically_normal();
+  const std::string key = config.run.checkpoint_dir.empty() ? "run.output" : "run.checkpoint_dir";
+  for (const auto& written : {output, output + ".tmp", output + ".lock"}) {
+    const fs::path file = fs::absolute(written).lexically_normal();
+    const auto [end, _] = std::mismatch(file.begin(), file.end(), checkpoints.begin(), checkpoints.end());
+    if (same_path(dir, written) || end == file.end())
+      throw ConfigError(key + ": the checkpoint directory " + dir + " is, or lies inside, " + written +
+                        ", which the sweep writes; choose another run.checkpoint_dir");
+  }
+  for (const auto& [what, input] : inputs)
+    if (same_path(dir, input))
+      throw ConfigError(key + ": the checkpoint directory " + dir + " is " + what + " (" + input + "); choose another run.checkpoint_dir");
 }
 
 }  // namespace
@@ -93,6 +122,7 @@ SweepSetup prepare_sweep(const SweepConfig& config) {
   for (int64_t id = static_cast<int64_t>(setup.vocab.size()); id < setup.dataset.vocab_size(); ++id)
     setup.vocab.push_back("#" + std::to_string(id));
   check_writable(config.run.output);
+  check_paths_apart(config);
   return setup;
 }
 

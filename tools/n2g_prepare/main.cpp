@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     args.option("output", request.output, "dataset file to write (.h5)");
     args.option("source", request.source, "description stored in the dataset (default: input file names)");
     args.flag("quiet", quiet, "no progress line");
+    args.flag("allow-binary", request.allow_binary, "tokenize inputs that look compressed or binary instead of refusing them");
     args.positionals("INPUT", request.inputs, "input .txt or .jsonl files (any number, e.g. corpus/*.jsonl)");
     if (!args.parse(argc, argv)) return 0;
     if (request.model_dir.empty() || window_len.empty() || request.output.empty())

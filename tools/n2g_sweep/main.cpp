@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "n2g/app/sweep_report.h"
+#include "n2g/base/file_limit.h"
 #include "n2g/cli/args.h"
 #include "n2g/dist/agree.h"
 #include "n2g/dist/rank_context.h"
@@ -17,6 +18,7 @@
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
+  n2g::handle_file_size_limit();
   const n2g::RankContext context = n2g::make_rank_context(MPI_COMM_WORLD);
   int status = 0;
   try {
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
     std::cerr << "n2g_sweep: " << (context.world_size > 1 ? "rank " + std::to_string(context.rank) + ": " : "")
               << (expected ? "error: " : "internal error: ") << error.what() << std::endl;
     if (context.world_size > 1) {
+      n2g::announce_rank_failure();  // rank 0's SIGTERM notice then says why the job ends
       // mpirun forwards a rank's output through its daemon, which MPI_Abort can stop before the
       // message above arrives: give it a moment.
       std::this_thread::sleep_for(std::chrono::seconds(1));

@@ -16,6 +16,7 @@ struct PrepareRequest {
   std::vector<std::string> inputs;  // .txt: one document per file; .jsonl: one per line ("text")
   std::string source;               // the dataset's source attribute; default: the input names
   bool progress = true;
+  bool allow_binary = false;        // tokenize inputs that look compressed or binary anyway
 };
 
 struct PrepareSummary {
@@ -24,6 +25,12 @@ struct PrepareSummary {
   int64_t windows = 0;
 };
 
+// Throws before writing anything when the output is one of the inputs or of the model's files, or
+// (unless allow_binary) when an input looks compressed or binary: a compression or archive magic
+// number, NUL bytes, or mostly invalid UTF-8 in its first 64 KiB.
 PrepareSummary prepare_dataset(const PrepareRequest& request, std::ostream& log);
+
+// Why `path` is not text ("" when it looks like text): what its first bytes say.
+std::string binary_reason(const std::string& path);
 
 }  // namespace n2g

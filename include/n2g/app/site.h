@@ -22,7 +22,11 @@ struct SiteFiles {
   int64_t bytes = 0;   // their total size
 };
 
-// `progress(done)` after each shard.
+// Writes the site into `dir` all or nothing: into a fresh staging directory beside it, swapped in
+// when complete (io/staged.h), under an exclusive lock on `<dir>.lock` (a second writer of the same
+// site is refused, naming the first). `dir` may be new, empty, or a site n2g wrote (it holds the
+// marker `.n2g-site` and only the site's own files); anything else is refused before any work, and
+// on any failure an earlier site at `dir` stays as it was. `progress(done)` after each shard.
 SiteFiles write_site(const AtlasReader& atlas, const std::string& dir, const std::function<void(int64_t)>& progress = {});
 
 }  // namespace n2g

@@ -20,6 +20,7 @@ struct NeuronCandidates {
   double positive = 0;             // scanned tokens with activation > 0
   double tokens = 0;               // scanned tokens
   std::vector<int64_t> histogram;  // [kHistogramBins] scanned positions per bin (base/histogram.h); empty: none
+  double nonfinite = 0;            // scanned windows whose max activation was NaN or +Inf (a broken neuron)
 };
 
 void encode_candidates(ByteWriter& out, const NeuronCandidates& candidates);

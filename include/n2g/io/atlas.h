@@ -137,7 +137,9 @@ void write_atlas(const std::string& path, const AtlasHeader& header, std::vector
 
 class AtlasReader {
  public:
-  // Checks n2g_format, format_version and that the file is complete; throws FormatError.
+  // Checks n2g_format, format_version, that the file is complete and that its per-neuron datasets,
+  // graph offsets, tokens, parents and token indexes are consistent; throws FormatError naming the
+  // dataset (a damaged atlas never reaches the tools as out-of-range indexes).
   explicit AtlasReader(const std::string& path);
   ~AtlasReader();
   AtlasReader(AtlasReader&&) noexcept;
@@ -163,6 +165,7 @@ class AtlasReader {
 
  private:
   std::vector<int32_t> index_entry(const std::string& group, int32_t token) const;
+  void validate() const;
   struct File;
   std::unique_ptr<File> file_;
   std::string path_;

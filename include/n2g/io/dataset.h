@@ -74,7 +74,9 @@ struct DatasetAttributes {
   std::string source;
 };
 
-// Writes a dataset file window by window under `path`.tmp, renamed into place by finish().
+// Writes a dataset file window by window under a temporary name (io/staged.h), renamed over `path`
+// by finish() once closed and read back; destroyed before that, it removes the temporary and any
+// earlier file at `path` stays as it was.
 class DatasetWriter {
  public:
   DatasetWriter(const std::string& path, const DatasetAttributes& attributes);
@@ -87,7 +89,7 @@ class DatasetWriter {
  private:
   struct File;
   std::unique_ptr<File> file_;
-  std::string path_;
+  std::string path_, temporary_;
   DatasetAttributes attributes_;
   int64_t written_ = 0;
 };

@@ -31,6 +31,7 @@ class Handle {
   hid_t get() const { return id_; }
   operator hid_t() const { return id_; }
   bool valid() const { return id_ >= 0; }
+  hid_t release();  // gives up ownership without closing
 
  private:
   hid_t id_ = -1;
@@ -38,6 +39,16 @@ class Handle {
 
 Handle open_file(const std::string& path, bool write, hid_t access = H5P_DEFAULT);
 Handle create_file(const std::string& path, hid_t access = H5P_DEFAULT);
+// Flushes and closes a file written through `file`, checking both (every object in it must be
+// closed first): a write that failed only when HDF5 flushed its caches is an error here, naming
+// `path` and the system's reason, instead of a silently truncated file.
+void close_file(Handle& file, const std::string& path);
+
+// The system's or HDF5's reason for the last failed HDF5 call ("" when there is none), and the
+// name of the file an object belongs to.
+std::string last_error();
+std::string file_of(hid_t object);
+std::string in_file(hid_t object, const std::string& what);  // "<file>: <what>"
 bool exists(hid_t location, const std::string& path);
 Handle open_dataset(hid_t file, const std::string& path, const std::string& file_name);
 std::vector<hsize_t> dims(hid_t dataset);

@@ -14,21 +14,38 @@ namespace n2g {
 void claim_checkpoint_directory(const std::string& path, const std::string& key);
 
 // Removes n2g's own files from an owned checkpoint directory (the marker, manifest.yaml, *.ckpt
-// and their *.ckpt.tmp), then the directory itself if that leaves it empty. Anything else stays.
-void remove_checkpoint_files(const std::string& path);
+// and their *.ckpt.tmp, the lock file), then the directory itself if that leaves it empty.
+// Anything else stays. `keep_claim` keeps the marker, the lock file and the directory (--restart,
+// while the lock is held).
+void remove_checkpoint_files(const std::string& path, bool keep_claim = false);
 
-// An exclusive advisory lock (flock) on `<output>.lock`, held while the object lives; the file
-// names the holder (host, pid, start time). Throws ConfigError naming the holder when another
-// process holds it. The lock file stays after the run (a few bytes).
-class OutputLock {
+// An exclusive advisory lock (flock) on a lock file, held while the object lives; the file names
+// the holder (host, pid, start time). The constructor throws `Exception` "<key>: <busy> (held by
+// pid P on HOST since T); <advice>" when another process holds it. Lock files beside outputs stay
+// after the run (a few bytes).
+class FileLock {
  public:
-  explicit OutputLock(const std::string& output);
-  ~OutputLock();
-  OutputLock(const OutputLock&) = delete;
-  OutputLock& operator=(const OutputLock&) = delete;
+  template <class Exception>
+  static FileLock take(const std::string& lock_path, const std::string& key, const std::string& busy, const std::string& advice) {
+    FileLock lock;
+    const std::string refusal = lock.acquire(lock_path);
+    if (!refusal.empty()) throw Exception(key + ": " + busy + " (" + refusal + "); " + advice);
+    return lock;
+  }
+  FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileLock& operator=(FileLock&&) = delete;
+  FileLock(const FileLock&) = delete;
+  ~FileLock();
 
  private:
+  FileLock() = default;
+  std::string acquire(const std::string& lock_path);  // "" when taken, else who holds it
   int fd_ = -1;
 };
+
+// `<output>.lock`: one job writes a given atlas.
+FileLock lock_output(const std::string& output);
+// `<dir>/.n2g-lock` in an owned checkpoint directory: one job uses it (`key` names the config key).
+FileLock lock_checkpoint_directory(const std::string& dir, const std::string& key);
 
 }  // namespace n2g

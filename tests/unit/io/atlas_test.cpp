@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <hdf5.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 #include <cmath>
 #include <filesystem>
@@ -248,6 +251,85 @@ TEST(Atlas, BadFilesGiveClearErrors) {
   const std::string message = reader_error(truncated);
   EXPECT_TRUE(message.find("truncated") != std::string::npos || message.find("damaged") != std::string::npos) << message;
   EXPECT_NE(reader_error(::testing::TempDir() + "/no_such_atlas.h5").find("no such file"), std::string::npos);
+}
+
+// Damaged numbers inside an otherwise well-formed atlas: each is named, before any tool indexes
+// with it (a bad graph offset made n2g_report read outside its arrays).
+TEST(Atlas, DamagedOffsetsCountsParentsAndIndexesAreNamed) {
+  const std::string good = write_synthetic("atlas_damaged_base.h5");
+  const auto damaged = [&](const std::string& name, const char* dataset, int64_t element, int64_t value) {
+    const std::string path = ::testing::TempDir() + "/" + name;
+    fs::copy_file(good, path, fs::copy_options::overwrite_existing);
+    h5::Handle f = h5::open_file(path, true);
+    h5::Handle d(H5Dopen2(f, dataset, H5P_DEFAULT));
+    h5::Handle space(H5Dget_space(d));
+    const hsize_t at = static_cast<hsize_t>(element);
+    H5Sselect_elements(space, H5S_SELECT_SET, 1, &at);
+    const hsize_t one = 1;
+    h5::Handle memory(H5Screate_simple(1, &one, nullptr));
+    EXPECT_GE(H5Dwrite(d, H5T_NATIVE_INT64, memory, space, H5P_DEFAULT, &value), 0) << dataset;
+    return reader_error(path);
+  };
+  const AtlasReader reader(good);
+  const int64_t nodes = static_cast<int64_t>(reader.int_column("/graphs/token").size());
+  const auto graphs = reader.graphs();
+  const auto offsets = reader.int64_column("/graphs/node_offset");
+  size_t row = 0;  // a row whose graph has at least two nodes
+  while (graphs[row].size() < 2) ++row;
+  EXPECT_NE(damaged("atlas_bad_offset.h5", "/graphs/node_offset", 0, nodes + 5).find("row 0's graph (/graphs/node_offset"),
+            std::string::npos);
+  EXPECT_NE(damaged("atlas_bad_count.h5", "/graphs/node_count", 0, -3).find("lies outside the"), std::string::npos);
+  EXPECT_NE(damaged("atlas_bad_parent.h5", "/graphs/parent", offsets[row] + 1, 7).find("parents before their children"),
+            std::string::npos);
+  EXPECT_NE(damaged("atlas_bad_token.h5", "/graphs/token", offsets[row], 999999).find("tokens lie in the vocabulary"),
+            std::string::npos);
+  EXPECT_NE(damaged("atlas_bad_index.h5", "/index/activating/offsets", 1, -4).find("/index/activating/offsets[1]"),
+            std::string::npos);
+  EXPECT_NE(damaged("atlas_bad_index_row.h5", "/index/context/neurons", 0, 99).find("/index/context/neurons names row 99"),
+            std::string::npos);
+  {
+    const std::string path = ::testing::TempDir() + "/atlas_short_column.h5";
+    fs::copy_file(good, path, fs::copy_options::overwrite_existing);
+    h5::Handle f = h5::open_file(path, true);
+    H5Ldelete(f, "/neurons/density", H5P_DEFAULT);
+    h5::write_dataset<float>(f, "/neurons/density", {2}, {0.5f, 0.5f});
+  }
+  EXPECT_NE(reader_error(::testing::TempDir() + "/atlas_short_column.h5").find("/neurons/density has 2 rows, expected 7"),
+            std::string::npos);
+}
+
+// A write that fails (files limited to a few KiB, as a full disk would stop them, at several points
+// of the file) names the file and the reason, leaves the earlier atlas byte for byte and no
+// temporary behind.
+TEST(Atlas, AFailedWriteKeepsTheEarlierAtlas) {
+  const std::string dir = ::testing::TempDir() + "/atlas_kept";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = dir + "/atlas.h5";
+  write_atlas(path, synthetic_header(), synthetic_rows(0, 1), synthetic_timings(), {1.0, 0.0, 1.0}, MPI_COMM_WORLD);
+  const auto size = fs::file_size(path);
+  std::signal(SIGXFSZ, SIG_IGN);
+  rlimit original{};
+  getrlimit(RLIMIT_FSIZE, &original);
+  for (const double share : {0.1, 0.5, 0.9, 0.99}) {
+    rlimit limited = original;
+    limited.rlim_cur = static_cast<rlim_t>(share * static_cast<double>(size));
+    setrlimit(RLIMIT_FSIZE, &limited);
+    std::string message = "no error";
+    try {
+      write_atlas(path, synthetic_header(), synthetic_rows(0, 1), synthetic_timings(), {1.0, 0.0, 1.0}, MPI_COMM_WORLD);
+    } catch (const Error& error) {
+      message = error.what();
+    }
+    setrlimit(RLIMIT_FSIZE, &original);
+    EXPECT_NE(message.find(path + ".tmp"), std::string::npos) << share << ": " << message;
+    // The system's reason, or (through MPI-IO, which does not pass it on) the likely one.
+    EXPECT_TRUE(message.find("File too large") != std::string::npos || message.find("is the disk full") != std::string::npos)
+        << share << ": " << message;
+    EXPECT_EQ(fs::file_size(path), size) << share;
+    EXPECT_NO_THROW(AtlasReader{path});
+    EXPECT_FALSE(fs::exists(path + ".tmp")) << share;
+  }
 }
 
 }  // namespace

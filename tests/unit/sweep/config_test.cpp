@@ -149,6 +149,7 @@ TEST(Config, BadInputNamesFileKeyLineAndExpectation) {
       {"model: {path: m}\ndataset: {path: d}\nrun: {output: o, neurons_per_wave: 0}\n",
        {"sweep.yaml:3:", "run.neurons_per_wave", ">= 1"}},
       {"model: {path: m\n", {"sweep.yaml:", "not valid YAML"}},
+      {"model:\n\tpath: m\ndataset: {path: d}\nrun: {output: o}\n", {"sweep.yaml:2:", "indented with a tab", "spaces only"}},
       {"- just\n- a list\n", {"sweep.yaml", "expected a mapping"}},
   };
   for (const auto& c : cases) {

@@ -53,10 +53,23 @@ std::string sweep_error(const SweepConfig& config) {
   return "no error";
 }
 
+// The error of a sweep that must not touch what is at run.output (an input of the run).
+std::string sweep_error_keeping(const SweepConfig& config) {
+  std::ostringstream log;
+  try {
+    run_sweep(config, make_rank_context(MPI_COMM_WORLD), log);
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
 TEST(SweepErrors, MissingModelDirectory) {
   SweepConfig config = base_config("nomodel");
   config.model.path = "/no/such/model";
   EXPECT_NE(sweep_error(config).find("/no/such/model: model directory does not exist"), std::string::npos);
+  config.model.path = kModel + "/config.json";
+  EXPECT_NE(sweep_error(config).find("config.json: is a file, not a model directory"), std::string::npos);
 }
 
 TEST(SweepErrors, VocabularyMismatch) {
@@ -221,11 +234,62 @@ TEST(Sweep, DirectoriesNotCreatedByN2gAreNeverWrittenIntoOrEmptied) {
 
 TEST(Sweep, ASecondJobOnTheSameOutputIsRefused) {
   SweepConfig config = base_config("locked");
-  const OutputLock first(config.run.output);  // as another job would hold it
+  const FileLock first = lock_output(config.run.output);  // as another job would hold it
   const std::string message = sweep_error(config);
   EXPECT_NE(message.find("run.output: another n2g_sweep is writing " + config.run.output + " (held by pid "), std::string::npos)
       << message;
   EXPECT_FALSE(fs::exists(config.checkpoint_dir()));  // refused before touching anything
+}
+
+// Outputs that are inputs, or that overlap each other, are refused before any work.
+TEST(SweepErrors, OutputThatIsAnInputIsRefused) {
+  SweepConfig config = base_config("collide");
+  const std::string dataset_path = config.dataset.path;
+  const auto size_before = fs::file_size(dataset_path);
+  config.run.output = dataset_path;
+  std::ostringstream log;
+  try {
+    run_sweep(config, make_rank_context(MPI_COMM_WORLD), log);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("run.output: " + dataset_path + " is dataset.path"), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(fs::file_size(dataset_path), size_before);
+  config = base_config("collide_model");
+  config.run.output = kModel + "/model.safetensors";
+  EXPECT_NE(sweep_error_keeping(config).find("is a file of model.path"), std::string::npos);
+  config = base_config("collide_ckpt");
+  config.run.checkpoint_dir = config.run.output;
+  EXPECT_NE(sweep_error(config).find("run.checkpoint_dir: the checkpoint directory " + config.run.output + " is, or lies inside, " +
+                                     config.run.output),
+            std::string::npos);
+  config.run.checkpoint_dir = config.run.output + ".tmp/inner";
+  EXPECT_NE(sweep_error(config).find("lies inside, " + config.run.output + ".tmp"), std::string::npos);
+  EXPECT_FALSE(fs::exists(config.run.checkpoint_dir));
+}
+
+// Two jobs with different outputs and one checkpoint directory: the second is refused, naming the
+// first, and its --restart deletes nothing of the first's.
+TEST(SweepErrors, ASecondJobOnTheSameCheckpointDirectoryIsRefused) {
+  SweepConfig config = base_config("shared_ckpt");
+  config.run.checkpoint_dir = ::testing::TempDir() + "/shared_ckpt_dir";
+  fs::remove_all(config.run.checkpoint_dir);
+  claim_checkpoint_directory(config.run.checkpoint_dir, "test");
+  std::ofstream(config.run.checkpoint_dir + "/fit-L0-n0-w1.ckpt") << "the first job's wave";
+  const FileLock first = lock_checkpoint_directory(config.run.checkpoint_dir, "run.checkpoint_dir");
+  for (const bool restart : {false, true}) {
+    std::ostringstream log;
+    try {
+      run_sweep(config, make_rank_context(MPI_COMM_WORLD), log, restart);
+      ADD_FAILURE() << "no error";
+    } catch (const Error& error) {
+      EXPECT_NE(std::string(error.what()).find("run.checkpoint_dir: another n2g_sweep is using the checkpoint directory " +
+                                               config.run.checkpoint_dir + " (held by pid " + std::to_string(::getpid())),
+                std::string::npos)
+          << error.what();
+    }
+    EXPECT_TRUE(fs::exists(config.run.checkpoint_dir + "/fit-L0-n0-w1.ckpt"));
+  }
 }
 
 TEST(Sweep, RunsOnOneRankAndWritesAnAtlas) {
