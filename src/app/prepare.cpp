@@ -128,8 +128,11 @@ void check_paths(const PrepareRequest& request) {
     if (request.allow_binary) continue;
     const std::string reason = binary_reason(input);
     if (!reason.empty())
-      throw FormatError(input + ": " + reason + ", not text; decompress it first (e.g. zcat), or pass --allow-binary "
-                        "to tokenize its bytes anyway");
+      throw FormatError(input + ": " + reason + ", not text; " +
+                        (reason.find("compressed") != std::string::npos || reason.find("archive") != std::string::npos
+                             ? "decompress it first (e.g. zcat)"
+                             : "give text (.txt) or JSON-lines (.jsonl) files") +
+                        ", or pass --allow-binary to tokenize its bytes anyway");
   }
 }
 

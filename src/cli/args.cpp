@@ -1,6 +1,7 @@
 #include "n2g/cli/args.h"
 
 #include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
 
 #include <cstdint>
 #include <exception>
@@ -73,10 +74,21 @@ int run_program(const std::string& program, const std::function<int()>& body) {
   } catch (const Error& error) {
     std::cerr << program << ": error: " << error.what() << "\n";
     return 1;
+  } catch (const std::filesystem::filesystem_error& error) {
+    std::cerr << program << ": error: " << error.what() << "\n";  // names the path and the system's reason
+    return 1;
   } catch (const std::exception& error) {
-    std::cerr << program << ": internal error: " << error.what() << "\n";
+    std::cerr << program << ": internal error: " << one_line(error) << "\n";
     return 2;
   }
+}
+
+std::string one_line(const std::exception& error) {
+  // libtorch's messages carry a C++ backtrace after the first line.
+  const auto* torch_error = dynamic_cast<const c10::Error*>(&error);
+  std::string text = torch_error ? torch_error->what_without_backtrace() : error.what();
+  const size_t end = text.find('\n');
+  return end == std::string::npos ? text : text.substr(0, end);
 }
 
 void ensure_output_directory(const std::string& directory, const std::string& option) {

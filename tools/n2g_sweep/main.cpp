@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     // This rank's alone: the others may be waiting for it in a collective, so end them all.
     const bool expected = dynamic_cast<const n2g::Error*>(&error) != nullptr;
     std::cerr << "n2g_sweep: " << (context.world_size > 1 ? "rank " + std::to_string(context.rank) + ": " : "")
-              << (expected ? "error: " : "internal error: ") << error.what() << std::endl;
+              << (expected ? "error: " : "internal error: ") << n2g::one_line(error) << std::endl;
     if (context.world_size > 1) {
       n2g::announce_rank_failure();  // rank 0's SIGTERM notice then says why the job ends
       // mpirun forwards a rank's output through its daemon, which MPI_Abort can stop before the

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,6 +39,9 @@ class ArgParser {
 
 // Runs a program body: n2g errors print "program: error: message" and return 1, anything else 2.
 int run_program(const std::string& program, const std::function<int()>& body);
+
+// An unexpected exception's message on one line (libtorch's without its backtrace).
+std::string one_line(const std::exception& error);
 
 // Creates `directory` (and its parents) if needed and checks that files can be written in it,
 // before any work; a UsageError names `option` and the directory otherwise.

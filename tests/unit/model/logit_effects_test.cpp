@@ -51,5 +51,21 @@ TEST(LogitEffects, NeedTheUnembedding) {
   }
 }
 
+// In float64 (exact mode) a neuron's effects do not depend on the other neurons computed with it
+// (the neurons of a wave, which depend on the number of ranks): bit-identical alone or in a batch.
+TEST(LogitEffects, InFloat64AreTheSameAloneAsInABatch) {
+  LoadOptions options;
+  options.dtype = "float64";
+  const Transformer model = Transformer::load(std::string(N2G_SOURCE_DIR) + "/data/austen-gpt2/model", options);
+  std::vector<int64_t> batch(96);
+  for (size_t i = 0; i < batch.size(); ++i) batch[i] = static_cast<int64_t>(i * 5);
+  const at::Tensor together = model.neuron_logit_effects(1, at::tensor(batch));
+  EXPECT_EQ(together.scalar_type(), at::kFloat);
+  for (const size_t i : {size_t{0}, size_t{7}, size_t{95}}) {
+    const at::Tensor alone = model.neuron_logit_effects(1, at::tensor(std::vector<int64_t>{batch[i]}));
+    EXPECT_TRUE(at::equal(alone[0], together[static_cast<int64_t>(i)])) << "neuron " << batch[i];
+  }
+}
+
 }  // namespace
 }  // namespace n2g
