@@ -36,6 +36,9 @@ void write_runs(hid_t file, const std::string& path, const Runs& runs, const std
                 const std::vector<T>& data, hid_t xfer) {
   const std::string where = h5::in_file(file, path);
   h5::Handle dataset(N2G_H5(H5Dopen2(file, path.c_str(), H5P_DEFAULT), where));
+  hsize_t elements_in_file = 1;
+  for (hsize_t d : h5::dims(dataset)) elements_in_file *= d;
+  if (elements_in_file == 0) return;  // e.g. the node arrays of an all-dead sweep: nothing to write, on any rank
   h5::Handle file_space(H5Dget_space(dataset));
   N2G_H5(H5Sselect_none(file_space), where);
   for (const auto& [first, count] : runs) {
@@ -345,8 +348,15 @@ void write_atlas(const std::string& path, const AtlasHeader& header, std::vector
     h5::Handle file = h5::create_file(temporary, access);
     h5::Handle xfer(H5Pcreate(H5P_DATASET_XFER));
     N2G_H5(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE), path);
-    write_numeric(file, header, rows, offsets, total_nodes, xfer);
-    h5::close_file(file, temporary);  // collective
+    try {
+      write_numeric(file, header, rows, offsets, total_nodes, xfer);
+      h5::close_file(file, temporary, /*close_after_failure=*/world == 1);  // collective
+    } catch (...) {
+      // After a failed collective write the ranks' closes can wait on each other forever; the job
+      // ends anyway (n2g_sweep calls MPI_Abort), so the file is left to the process's end.
+      if (world > 1) file.release();
+      throw;
+    }
 #else
     throw FormatError(path + ": collective atlas writing needs a parallel HDF5 build");
 #endif

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "n2g/errors.h"
+#include "n2g/io/staged.h"
 
 namespace n2g {
 namespace {
@@ -26,19 +27,16 @@ uint64_t fnv1a(const char* data, size_t size) {
 uint64_t fingerprint(const std::string& text) { return fnv1a(text.data(), text.size()); }
 
 void write_checkpoint(const std::string& path, uint64_t config_fingerprint, const std::vector<char>& payload) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    const uint64_t size = payload.size(), checksum = fnv1a(payload.data(), payload.size());
-    out.write(kMagic, sizeof(kMagic));
-    out.write(reinterpret_cast<const char*>(&config_fingerprint), sizeof(config_fingerprint));
-    out.write(reinterpret_cast<const char*>(&size), sizeof(size));
-    out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
-    out.write(reinterpret_cast<const char*>(&checksum), sizeof(checksum));
-    out.flush();
-    if (!out) throw FormatError(temporary + ": cannot write checkpoint (disk full or directory not writable?)");
+  StagedFile file(path, path + ".tmp");  // the temporary goes if the write fails
+  const uint64_t size = payload.size(), checksum = fnv1a(payload.data(), payload.size());
+  const auto bytes = [](const auto& value) { return std::string_view(reinterpret_cast<const char*>(&value), sizeof(value)); };
+  try {
+    write_file_checked(file.temporary(), {std::string_view(kMagic, sizeof(kMagic)), bytes(config_fingerprint), bytes(size),
+                                          std::string_view(payload.data(), payload.size()), bytes(checksum)});
+  } catch (const FormatError& error) {
+    throw FormatError(std::string(error.what()) + ": cannot write the checkpoint (is the disk full or the quota reached?)");
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) throw FormatError(path + ": cannot rename checkpoint into place");
+  file.commit();
 }
 
 std::optional<std::vector<char>> read_checkpoint(const std::string& path, uint64_t config_fingerprint) {

@@ -133,12 +133,12 @@ Handle create_file(const std::string& path, hid_t access) {
   return Handle(id);
 }
 
-void close_file(Handle& file, const std::string& path) {
+void close_file(Handle& file, const std::string& path, bool close_after_failure) {
   if (!file.valid()) return;
   const hid_t id = file.release();
   const bool flushed = H5Fflush(id, H5F_SCOPE_LOCAL) >= 0;
   const std::string flush_reason = flushed ? "" : last_error();
-  const bool closed = H5Fclose(id) >= 0;
+  const bool closed = (flushed || close_after_failure) && H5Fclose(id) >= 0;
   if (!flushed || !closed) {
     const std::string reason = flushed ? last_error() : flush_reason;
     throw FormatError(path + ": cannot finish writing the file (" + (reason.empty() ? "HDF5 could not flush or close it" : reason) +

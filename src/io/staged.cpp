@@ -54,22 +54,24 @@ void StagedFile::commit() {
 
 void StagedFile::disown() { committed_ = true; }
 
-void write_file_checked(const std::string& path, const std::string& text) {
+void write_file_checked(const std::string& path, std::initializer_list<std::string_view> pieces) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw FormatError(path + ": cannot create (" + std::strerror(errno) + ")");
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t written = ::write(fd, text.data() + done, text.size() - done);
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0) {
-      const std::string reason = std::strerror(errno);
-      ::close(fd);
-      throw FormatError(path + ": cannot write (" + reason + ")");
+  for (const std::string_view piece : pieces)
+    for (size_t done = 0; done < piece.size();) {
+      const ssize_t written = ::write(fd, piece.data() + done, piece.size() - done);
+      if (written < 0 && errno == EINTR) continue;
+      if (written < 0) {
+        const std::string reason = std::strerror(errno);
+        ::close(fd);
+        throw FormatError(path + ": cannot write (" + reason + ")");
+      }
+      done += static_cast<size_t>(written);
     }
-    done += static_cast<size_t>(written);
-  }
   if (::close(fd) != 0) throw FormatError(path + ": cannot write (" + std::string(std::strerror(errno)) + ")");
 }
+
+void write_file_checked(const std::string& path, const std::string& text) { write_file_checked(path, {std::string_view(text)}); }
 
 void write_file_atomically(const std::string& path, const std::string& text) {
   StagedFile file(path);

@@ -170,11 +170,13 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
 }
 
 // Test hook: N2G_TEST_KILL_AFTER_WAVES=n kills the process after its n-th new wave checkpoint, to
-// prove that a killed run resumes: with SIGKILL, or SIGTERM when N2G_TEST_KILL_SIGNAL=TERM.
+// prove that a killed run resumes: with SIGKILL, or SIGTERM / SIGINT / SIGHUP when
+// N2G_TEST_KILL_SIGNAL=TERM / INT / HUP.
 void maybe_die(int waves_written) {
   const char* limit = std::getenv("N2G_TEST_KILL_AFTER_WAVES");
-  const char* signal = std::getenv("N2G_TEST_KILL_SIGNAL");
-  if (limit && waves_written >= std::atoi(limit)) std::raise(signal && std::string(signal) == "TERM" ? SIGTERM : SIGKILL);
+  const std::string signal = std::getenv("N2G_TEST_KILL_SIGNAL") ? std::getenv("N2G_TEST_KILL_SIGNAL") : "KILL";
+  if (limit && waves_written >= std::atoi(limit))
+    std::raise(signal == "TERM" ? SIGTERM : signal == "INT" ? SIGINT : signal == "HUP" ? SIGHUP : SIGKILL);
 }
 
 }  // namespace

@@ -41,8 +41,10 @@ Handle open_file(const std::string& path, bool write, hid_t access = H5P_DEFAULT
 Handle create_file(const std::string& path, hid_t access = H5P_DEFAULT);
 // Flushes and closes a file written through `file`, checking both (every object in it must be
 // closed first): a write that failed only when HDF5 flushed its caches is an error here, naming
-// `path` and the system's reason, instead of a silently truncated file.
-void close_file(Handle& file, const std::string& path);
+// `path` and the system's reason, instead of a silently truncated file. Without
+// `close_after_failure` a file whose flush failed is left open (a collective close after a failed
+// collective flush can hang; the caller ends the job).
+void close_file(Handle& file, const std::string& path, bool close_after_failure = true);
 
 // The system's or HDF5's reason for the last failed HDF5 call ("" when there is none), and the
 // name of the file an object belongs to.

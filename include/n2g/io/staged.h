@@ -4,7 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 namespace n2g {
 
@@ -39,6 +41,7 @@ class StagedFile {
 // Writes `text` to `path` checking the write, the flush and the close (FormatError naming the
 // file and the system's reason).
 void write_file_checked(const std::string& path, const std::string& text);
+void write_file_checked(const std::string& path, std::initializer_list<std::string_view> pieces);  // concatenated
 
 // write_file_checked through a StagedFile: `path` is replaced whole or not at all.
 void write_file_atomically(const std::string& path, const std::string& text);

@@ -54,10 +54,10 @@ std::string sweep_error(const SweepConfig& config) {
 }
 
 // The error of a sweep that must not touch what is at run.output (an input of the run).
-std::string sweep_error_keeping(const SweepConfig& config) {
+std::string sweep_error_keeping(const SweepConfig& config, bool restart = false) {
   std::ostringstream log;
   try {
-    run_sweep(config, make_rank_context(MPI_COMM_WORLD), log);
+    run_sweep(config, make_rank_context(MPI_COMM_WORLD), log, restart);
   } catch (const Error& error) {
     return error.what();
   }
@@ -278,16 +278,11 @@ TEST(SweepErrors, ASecondJobOnTheSameCheckpointDirectoryIsRefused) {
   std::ofstream(config.run.checkpoint_dir + "/fit-L0-n0-w1.ckpt") << "the first job's wave";
   const FileLock first = lock_checkpoint_directory(config.run.checkpoint_dir, "run.checkpoint_dir");
   for (const bool restart : {false, true}) {
-    std::ostringstream log;
-    try {
-      run_sweep(config, make_rank_context(MPI_COMM_WORLD), log, restart);
-      ADD_FAILURE() << "no error";
-    } catch (const Error& error) {
-      EXPECT_NE(std::string(error.what()).find("run.checkpoint_dir: another n2g_sweep is using the checkpoint directory " +
-                                               config.run.checkpoint_dir + " (held by pid " + std::to_string(::getpid())),
-                std::string::npos)
-          << error.what();
-    }
+    const std::string message = sweep_error_keeping(config, restart);
+    EXPECT_NE(message.find("run.checkpoint_dir: another n2g_sweep is using the checkpoint directory " +
+                           config.run.checkpoint_dir + " (held by pid " + std::to_string(::getpid())),
+              std::string::npos)
+        << message;
     EXPECT_TRUE(fs::exists(config.run.checkpoint_dir + "/fit-L0-n0-w1.ckpt"));
   }
 }
