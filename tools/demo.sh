@@ -10,7 +10,7 @@ launch=(mpirun -np 2)
 [ "$(id -u)" -eq 0 ] && launch+=(--allow-run-as-root)   # OpenMPI refuses root otherwise
 [ "$(nproc)" -lt 2 ] && launch+=(--oversubscribe)
 "${launch[@]}" build/n2g_sweep configs/demo.yaml
-build/n2g_report out/demo/atlas.h5 --html out/demo/html > /dev/null 2>&1
+build/n2g_report out/demo/atlas.h5 --html out/demo/html > /dev/null   # its errors stay visible
 echo
 echo "atlas:       out/demo/atlas.h5"
 echo "web atlas:   out/demo/html/index.html (open it in a browser: file://$PWD/out/demo/html/index.html)"
