@@ -46,10 +46,25 @@ StagedFile::~StagedFile() {
 }
 
 void StagedFile::commit() {
+  // On the disk before it replaces anything: a node that crashes after the rename must not leave
+  // an empty file where the old one was.
+  const int fd = ::open(temporary_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const std::string reason = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    throw FormatError(temporary_ + ": cannot write the file to disk (" + reason + ")");
+  }
+  ::close(fd);
   std::error_code error;
   fs::rename(temporary_, path_, error);
   if (error) throw FormatError(path_ + ": cannot rename the finished file into place (" + error.message() + ")");
   committed_ = true;
+  const std::string parent = fs::path(path_).parent_path().empty() ? "." : fs::path(path_).parent_path().string();
+  const int dir = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);  // the rename itself; best effort (some filesystems refuse fsync on a directory)
+    ::close(dir);
+  }
 }
 
 void StagedFile::disown() { committed_ = true; }

@@ -16,6 +16,7 @@
 #include "n2g/io/atlas.h"
 #include "n2g/io/checkpoint.h"
 #include "n2g/io/run_files.h"
+#include "n2g/io/staged.h"
 #include "n2g/model/threads.h"
 #include "n2g/model/transformer.h"
 #include "n2g/sweep/identity.h"
@@ -81,7 +82,7 @@ void open_checkpoints(const SweepConfig& config, const RunIdentity& identity, bo
         throw ConfigError("checkpoint directory " + dir.string() + " holds " + difference +
                           "; to start over, run again with --restart (or set run.checkpoint_dir to a new directory)");
     } else {
-      std::ofstream(manifest) << identity.text();
+      write_file_atomically(manifest.string(), identity.text());
     }
   });
 }
