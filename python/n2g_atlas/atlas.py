@@ -88,7 +88,7 @@ class Atlas:
         bad = np.nonzero((offset < 0) | (count < 0) | (offset > nodes - count))[0]
         if len(bad):
             r = int(bad[0])
-            raise self._damaged(f"row {r}'s graph (/graphs/node_offset {offset[r]}, node_count {count[r]}) "
+            raise self._damaged(f"row {r}'s graph (/graphs/node_offset {offset[r]}, /graphs/node_count {count[r]}) "
                                 f"lies outside the {nodes} graph nodes")
         position = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)  # within its graph
         node = np.repeat(offset, count) + position
@@ -96,8 +96,8 @@ class Atlas:
         bad = np.nonzero((t < -1) | (t >= vocab) | (p < -1) | (p >= position))[0]
         if len(bad):
             i = int(bad[0])
-            raise self._damaged(f"row {int(np.repeat(np.arange(n), count)[i])}'s graph node {int(position[i])} has token "
-                                f"{int(t[i])} and parent {int(p[i])} (tokens lie in the vocabulary of {vocab}, "
+            raise self._damaged(f"row {int(np.repeat(np.arange(n), count)[i])}'s graph node {int(position[i])} has /graphs/token "
+                                f"{int(t[i])} and /graphs/parent {int(p[i])} (tokens lie in the vocabulary of {vocab}, "
                                 "parents before their children)")
         for group in ("activating", "context"):
             offsets = f[f"/index/{group}/offsets"][:]

@@ -95,13 +95,13 @@ void AtlasReader::validate() const {
   for (size_t r = 0; r < N; ++r) {
     if (offset[r] < 0 || count[r] < 0 || offset[r] > M - count[r])
       throw FormatError(path_ + ": row " + std::to_string(r) + "'s graph (/graphs/node_offset " + std::to_string(offset[r]) +
-                        ", node_count " + std::to_string(count[r]) + ") lies outside the " + std::to_string(M) +
+                        ", /graphs/node_count " + std::to_string(count[r]) + ") lies outside the " + std::to_string(M) +
                         " graph nodes (damaged atlas?)");
     for (int64_t i = 0; i < count[r]; ++i) {
       const int32_t t = token[offset[r] + i], p = parent[offset[r] + i];
       if (t < kIgnoreToken || t >= vocab || p < -1 || p >= i)
-        throw FormatError(path_ + ": row " + std::to_string(r) + "'s graph node " + std::to_string(i) + " has token " +
-                          std::to_string(t) + " and parent " + std::to_string(p) + " (tokens lie in the vocabulary of " +
+        throw FormatError(path_ + ": row " + std::to_string(r) + "'s graph node " + std::to_string(i) + " has /graphs/token " +
+                          std::to_string(t) + " and /graphs/parent " + std::to_string(p) + " (tokens lie in the vocabulary of " +
                           std::to_string(vocab) + ", parents before their children; damaged atlas?)");
     }
   }

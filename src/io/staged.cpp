@@ -102,8 +102,9 @@ StagedDirectory::StagedDirectory(std::string dir, std::string marker, const std:
     throw UsageError(option + ": " + dir_ + " exists and is not a directory");
   if (fs::is_directory(dir_, error) && !fs::is_empty(dir_, error)) {
     if (!fs::exists(fs::path(dir_) / marker_, error))
-      throw UsageError(option + ": " + dir_ + " holds files n2g did not write (no " + marker_ +
-                       " marker); n2g does not write into it: choose a new or empty directory");
+      throw UsageError(option + ": " + dir_ + " holds files n2g did not write (no " + marker_ + " marker; a directory "
+                       "an n2g before the marker wrote has none either: delete it yourself); n2g does not write into "
+                       "it: choose a new or empty directory");
     for (auto it = fs::recursive_directory_iterator(dir_, error); it != fs::recursive_directory_iterator(); it.increment(error)) {
       if (error) break;
       if (it->is_directory(error)) continue;

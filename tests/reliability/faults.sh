@@ -2,7 +2,7 @@
 # Faults and bad input as a user on a shared cluster meets them, one group of cases per call:
 #   faults.sh GROUP BUILD_DIR SOURCE_DIR WORK_DIR DATASET SYNTHETIC_ATLAS SWEEP_ATLAS
 # (DATASET: a token dataset of the tiny GPT-2 fixture; the atlases: any two of different sizes.)
-# GROUP: disk_sweep_np1 | disk_sweep_np2 | disk_prepare | disk_site | collisions | edge_inputs
+# GROUP: disk_sweep_np1 | disk_sweep_np2 | disk_prepare | disk_site | collisions | edge_inputs | damaged
 # Writes fail through N2G_TEST_FILE_LIMIT (each file limited to a number of bytes, the failure a
 # full disk gives) at several points of each write. Each case checks the exit status, that the
 # message names the problem, that nothing of the user's changed and that no temporary is left.
@@ -172,6 +172,27 @@ edge_inputs() {
   check "--allow-binary tokenizes it anyway" "$build/n2g_prepare" --model "$source/data/austen-gpt2/model" --window-len 2 --output p.h5 --quiet --allow-binary random.bin
 }
 
+damaged() {  # every tool on an atlas with one damaged number: an error naming it, never a crash
+  local cases=("/graphs/node_offset 0 99999999" "/graphs/node_count 1 -7" "/graphs/parent 0 40" "/graphs/token 0 123456"
+               "/index/activating/offsets 2 -1" "/index/context/neurons 0 5000")
+  local i=0
+  for damage in "${cases[@]}"; do
+    i=$((i + 1))
+    # shellcheck disable=SC2086
+    "$build/tests/damage_atlas" "$synthetic" bad$i.h5 $damage || { echo "FAILED: cannot damage ($damage)"; failures=$((failures + 1)); continue; }
+    for tool in "n2g_report bad$i.h5" "n2g_report bad$i.h5 --neurons --format json" "n2g_query bad$i.h5 --activating tok3" \
+                "n2g_render bad$i.h5 0 0 --out pages$i" "n2g_report bad$i.h5 --html site$i"; do
+      # shellcheck disable=SC2086
+      "$build"/$tool > tool.log 2>&1
+      local status=$?
+      check "$tool (${damage%% *} damaged) ends with status 1" test $status -eq 1
+      check "... naming the dataset" says tool.log "bad$i.h5: .*${damage%% *}.*damaged atlas"
+      check "... without a crash" no_crash tool.log
+    done
+    check "... and writes no site" test ! -e site$i
+  done
+}
+
 case $group in
   disk_sweep_np1) disk_sweep 1 ;;
   disk_sweep_np2) disk_sweep 2 ;;
@@ -179,6 +200,7 @@ case $group in
   disk_site) disk_site ;;
   collisions) collisions ;;
   edge_inputs) edge_inputs ;;
+  damaged) damaged ;;
   *) echo "unknown group $group"; exit 2 ;;
 esac
 if [ $failures -eq 0 ]; then echo "all $group checks passed"; else echo "$failures $group checks failed"; exit 1; fi

@@ -1,4 +1,5 @@
 // n2g_report ATLAS [--format text|csv|markdown|json] [--neurons] [--html DIR]
+#include <filesystem>
 #include <iostream>
 
 #include "n2g/app/neuron_table.h"
@@ -7,6 +8,7 @@
 #include "n2g/base/progress.h"
 #include "n2g/cli/args.h"
 #include "n2g/errors.h"
+#include "n2g/io/staged.h"
 
 int main(int argc, char** argv) {
   return n2g::run_program("n2g_report", [&] {
@@ -21,7 +23,8 @@ int main(int argc, char** argv) {
                                   "both test sets, diagnostics, graph size, what it fires on");
     args.option("html", html, "also write the web atlas (index.html and its data files) into this directory");
     if (!args.parse(argc, argv)) return 0;
-    if (!html.empty()) n2g::ensure_output_directory(html, "--html");
+    // The site is staged beside DIR and swapped in (app/site.h): its parent must be writable.
+    if (!html.empty()) n2g::ensure_output_directory(std::filesystem::path(n2g::without_trailing_separator(html)).parent_path().string(), "--html");
     const n2g::AtlasReader atlas(path);
     const auto reports = n2g::layer_reports(atlas);
     std::cout << (neurons ? n2g::neuron_table(atlas, format) : n2g::format_reports(reports, format));
