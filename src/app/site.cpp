@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 
 #include "n2g/app/report.h"
 #include "n2g/base/histogram.h"

@@ -1,6 +1,5 @@
 #include "n2g/io/checkpoint.h"
 
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
