@@ -57,6 +57,13 @@ at::Tensor histogram_bins(const at::Tensor& values) {
 
 }  // namespace
 
+ScanSlice scan_slice(int64_t windows, int64_t batch_windows, int rank, int world_size) {
+  const int64_t batch = std::max<int64_t>(1, std::min(batch_windows, windows / world_size));
+  const int64_t batches = (windows + batch - 1) / batch;
+  return {std::min(windows, batch * (batches * rank / world_size)), std::min(windows, batch * (batches * (rank + 1) / world_size)),
+          batch};
+}
+
 std::vector<NeuronCandidates> scan_windows(const Transformer& model, const TokenDataset& dataset, int64_t first,
                                            int64_t last, const SweptNeurons& neurons, const ScanOptions& options,
                                            const std::function<void(int64_t)>& progress) {

@@ -79,15 +79,11 @@ ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup,
   }
   ScanResult result;
   auto start = Clock::now();
-  // Slices start on a multiple of the scan batch, so that every window is scanned in the same
-  // batch whatever the number of ranks (a float32 product of one row depends on its batch).
-  const int64_t B = config.scan.batch_windows;
-  const int64_t batches = (setup.n_windows + B - 1) / B;
-  const int64_t first = std::min(setup.n_windows, B * (batches * context.rank / context.world_size));
-  const int64_t last = std::min(setup.n_windows, B * (batches * (context.rank + 1) / context.world_size));
+  const ScanSlice slice = scan_slice(setup.n_windows, config.scan.batch_windows, context.rank, context.world_size);
+  const int64_t first = slice.first, last = slice.last;
   ScanOptions options;
   options.top_k = config.scanned_windows();
-  options.batch_windows = config.scan.batch_windows;
+  options.batch_windows = static_cast<int>(slice.batch);
   options.hook = config.model.hook;
   options.bos = setup.bos;
   options.special = setup.special;

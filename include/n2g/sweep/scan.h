@@ -23,6 +23,18 @@ struct ScanOptions {
   std::vector<int32_t> special;      // positions holding these never count
 };
 
+// A rank's share of the scan: windows [first, last), scanned in batches of `batch` windows.
+struct ScanSlice {
+  int64_t first = 0, last = 0, batch = 1;
+};
+
+// Slices start on multiples of the batch, so that every window is scanned in the same batch
+// whatever the number of ranks (a float32 product of one row depends on its batch): `batch` is
+// scan.batch_windows, or, where the dataset holds fewer whole batches than there are ranks,
+// windows / ranks, so that every rank scans (up to one window a rank) and the ranks' shares differ
+// by at most one batch. In exact mode the batch never changes results.
+ScanSlice scan_slice(int64_t windows, int64_t batch_windows, int rank, int world_size);
+
 // Candidates of every swept neuron over windows [first, last); `progress(done)` after each batch.
 std::vector<NeuronCandidates> scan_windows(const Transformer& model, const TokenDataset& dataset, int64_t first,
                                            int64_t last, const SweptNeurons& neurons, const ScanOptions& options,

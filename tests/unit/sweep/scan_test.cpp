@@ -92,6 +92,30 @@ TEST(Scan, MatchesEachWindowRunAlone) {
   }
 }
 
+// Every rank scans (up to one window a rank), shares differ by at most one batch, slices tile the
+// dataset in order on batch boundaries, and the batch is scan.batch_windows wherever the dataset
+// holds a whole batch for every rank (the rank-count agreement of fast mode rests on it).
+TEST(Scan, SlicesGiveEveryRankAShareWithinOneBatch) {
+  for (const int64_t windows : {1, 7, 60, 899, 5000})
+    for (const int64_t batch_windows : {8, 32})
+      for (int world = 1; world <= 80; ++world) {
+        int64_t next = 0, smallest = windows, largest = 0, batch = 0;
+        for (int rank = 0; rank < world; ++rank) {
+          const ScanSlice slice = scan_slice(windows, batch_windows, rank, world);
+          ASSERT_EQ(slice.first, next) << windows << " windows, rank " << rank << " of " << world;
+          ASSERT_EQ(slice.first % slice.batch, 0);
+          batch = slice.batch;
+          next = slice.last;
+          smallest = std::min(smallest, slice.last - slice.first);
+          largest = std::max(largest, slice.last - slice.first);
+        }
+        EXPECT_EQ(next, windows) << windows << " windows on " << world << " ranks";
+        if (windows >= world) EXPECT_GT(smallest, 0) << windows << " windows on " << world << " ranks";
+        EXPECT_LE(largest - smallest, batch) << windows << " windows on " << world << " ranks";
+        if (windows / world >= batch_windows) EXPECT_EQ(batch, batch_windows);
+      }
+}
+
 TEST(Exchange, MergeKeepsBestKWithTiesByLowerWindow) {
   // Windows of 2 tokens: each window's activation vector is (window, -window).
   NeuronCandidates a{4, {0.9f, 0.5f, 0.5f}, {10, 3, 30}, {1, 2, 3}, {10, -10, 3, -3, 30, -30}, 5, 100};
