@@ -1,8 +1,6 @@
 #include "n2g/io/dataset.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <filesystem>
 
 #include "n2g/errors.h"
 #include "n2g/io/hdf5.h"
@@ -137,9 +135,9 @@ struct DatasetWriter::File {
 };
 
 DatasetWriter::DatasetWriter(const std::string& path, const DatasetAttributes& attributes)
-    : file_(std::make_unique<File>()), path_(path), temporary_(temporary_name(path)), attributes_(attributes) {
+    : staged_(std::make_unique<StagedFile>(path)), file_(std::make_unique<File>()), path_(path), attributes_(attributes) {
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-  file_->file = h5::create_file(temporary_);
+  file_->file = h5::create_file(staged_->temporary());
   const auto make = [&](const char* name, hid_t type, int rank, hsize_t width) {
     const hsize_t initial[2] = {0, width}, max[2] = {H5S_UNLIMITED, width}, chunk[2] = {256, width};
     h5::Handle space(H5Screate_simple(rank, initial, max));
@@ -154,10 +152,8 @@ DatasetWriter::DatasetWriter(const std::string& path, const DatasetAttributes& a
 }
 
 DatasetWriter::~DatasetWriter() {
-  if (!file_) return;
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
-  file_.reset();
-  std::remove(temporary_.c_str());
+  file_.reset();  // closed before staged_ removes an unfinished temporary
 }
 
 void DatasetWriter::append(const std::vector<int32_t>& tokens, const std::vector<int64_t>& doc_index) {
@@ -167,12 +163,12 @@ void DatasetWriter::append(const std::vector<int32_t>& tokens, const std::vector
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
   const auto extend = [&](hid_t dataset, int rank, const void* data, hid_t type) {
     const hsize_t size[2] = {static_cast<hsize_t>(written_) + n, width};
-    N2G_H5(H5Dset_extent(dataset, size), temporary_);
+    N2G_H5(H5Dset_extent(dataset, size), staged_->temporary());
     h5::Handle space(H5Dget_space(dataset));
     const hsize_t start[2] = {static_cast<hsize_t>(written_), 0}, extent[2] = {n, width};
-    N2G_H5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, extent, nullptr), temporary_);
+    N2G_H5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, extent, nullptr), staged_->temporary());
     h5::Handle memory(H5Screate_simple(rank, extent, nullptr));
-    N2G_H5(H5Dwrite(dataset, type, memory, space, H5P_DEFAULT, data), temporary_);
+    N2G_H5(H5Dwrite(dataset, type, memory, space, H5P_DEFAULT, data), staged_->temporary());
   };
   extend(file_->tokens, 2, tokens.data(), H5T_NATIVE_INT32);
   extend(file_->doc_index, 1, doc_index.data(), H5T_NATIVE_INT64);
@@ -193,16 +189,13 @@ void DatasetWriter::finish(const std::vector<std::string>& vocab) {
     if (!vocab.empty()) h5::write_strings(root, "/vocab", vocab);
     file_->tokens = h5::Handle();
     file_->doc_index = h5::Handle();
-    h5::close_file(file_->file, temporary_);
+    h5::close_file(file_->file, staged_->temporary());
   }
-  const TokenDataset written(temporary_);  // read back: the layout every reader checks
+  const TokenDataset written(staged_->temporary());  // read back: the layout every reader checks
   if (written.n_windows() != written_)
-    throw FormatError(temporary_ + ": holds " + std::to_string(written.n_windows()) + " windows after writing " +
+    throw FormatError(staged_->temporary() + ": holds " + std::to_string(written.n_windows()) + " windows after writing " +
                       std::to_string(written_));
-  std::error_code error;
-  std::filesystem::rename(temporary_, path_, error);
-  if (error) throw FormatError(path_ + ": cannot rename the finished dataset into place (" + error.message() + ")");
-  file_.reset();
+  staged_->commit();
 }
 
 }  // namespace n2g

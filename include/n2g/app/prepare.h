@@ -30,7 +30,4 @@ struct PrepareSummary {
 // number, NUL bytes, or mostly invalid UTF-8 in its first 64 KiB.
 PrepareSummary prepare_dataset(const PrepareRequest& request, std::ostream& log);
 
-// Why `path` is not text ("" when it looks like text): what its first bytes say.
-std::string binary_reason(const std::string& path);
-
 }  // namespace n2g

@@ -165,7 +165,6 @@ class AtlasReader {
 
  private:
   std::vector<int32_t> index_entry(const std::string& group, int32_t token) const;
-  void validate() const;
   struct File;
   std::unique_ptr<File> file_;
   std::string path_;

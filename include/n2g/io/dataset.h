@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "n2g/io/staged.h"
+
 namespace n2g {
 
 class TokenDataset {
@@ -88,8 +90,9 @@ class DatasetWriter {
 
  private:
   struct File;
+  std::unique_ptr<StagedFile> staged_;  // declared before file_: destroyed after it, removing the temporary
   std::unique_ptr<File> file_;
-  std::string path_, temporary_;
+  std::string path_;
   DatasetAttributes attributes_;
   int64_t written_ = 0;
 };
