@@ -9,6 +9,25 @@
 
 namespace n2g {
 
+namespace {
+
+// out's sampled windows: a's and b's, ascending, each once (ranks scan disjoint slices).
+void merge_sampled(const NeuronCandidates& a, const NeuronCandidates& b, NeuronCandidates& out) {
+  const size_t window_len = !a.sampled_window.empty() ? a.sampled_values.size() / a.sampled_window.size()
+                            : !b.sampled_window.empty() ? b.sampled_values.size() / b.sampled_window.size() : 0;
+  std::vector<std::pair<int64_t, const float*>> all;
+  for (const auto* c : {&a, &b})
+    for (size_t i = 0; i < c->sampled_window.size(); ++i) all.emplace_back(c->sampled_window[i], c->sampled_values.data() + i * window_len);
+  std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (i > 0 && all[i].first == all[i - 1].first) continue;
+    out.sampled_window.push_back(all[i].first);
+    out.sampled_values.insert(out.sampled_values.end(), all[i].second, all[i].second + window_len);
+  }
+}
+
+}  // namespace
+
 NeuronCandidates merge_candidates(const NeuronCandidates& a, const NeuronCandidates& b, int top_k) {
   NeuronCandidates out;
   out.neuron = a.neuron;
@@ -40,16 +59,19 @@ NeuronCandidates merge_candidates(const NeuronCandidates& a, const NeuronCandida
     out.position.push_back(e.position);
     out.values.insert(out.values.end(), e.values, e.values + window_len);
   }
+  merge_sampled(a, b, out);
   return out;
 }
 
 void encode_candidates(ByteWriter& out, const NeuronCandidates& c) {
-  out.fields(c.neuron, c.activation, c.window, c.position, c.values, c.positive, c.tokens, c.histogram, c.nonfinite);
+  out.fields(c.neuron, c.activation, c.window, c.position, c.values, c.positive, c.tokens, c.histogram, c.nonfinite,
+            c.sampled_window, c.sampled_values);
 }
 
 NeuronCandidates decode_candidates(ByteReader& in) {
   NeuronCandidates c;
-  in.fields(c.neuron, c.activation, c.window, c.position, c.values, c.positive, c.tokens, c.histogram, c.nonfinite);
+  in.fields(c.neuron, c.activation, c.window, c.position, c.values, c.positive, c.tokens, c.histogram, c.nonfinite,
+            c.sampled_window, c.sampled_values);
   return c;
 }
 
@@ -79,7 +101,7 @@ std::vector<NeuronCandidates> exchange_candidates(const std::vector<NeuronCandid
   while (!in.done()) {
     const NeuronCandidates c = decode_candidates(in);
     auto found = merged.find(c.neuron);
-    if (found == merged.end()) merged.emplace(c.neuron, merge_candidates(c, NeuronCandidates{c.neuron}, top_k));
+    if (found == merged.end()) merged.emplace(c.neuron, merge_candidates(c, NeuronCandidates(), top_k));
     else found->second = merge_candidates(found->second, c, top_k);
   }
   std::vector<NeuronCandidates> out;

@@ -101,8 +101,8 @@ Wave make_wave(const std::vector<NeuronTask>& tasks, const EvalParams& eval) {
   return wave;
 }
 
-// Stage 0: the neuron's activations on its windows, from the scan or from one oracle call (the
-// random windows always from the oracle: the neurons of a wave mostly share them, so each runs once).
+// Stage 0: the neuron's activations on its windows, from the scan or, where a task has none, from
+// one oracle call (the neurons of a wave mostly share the random windows, so each runs once).
 void window_activations(ActivationOracle& oracle, Wave& wave) {
   const auto& tasks = wave.tasks;
   wave.train_acts.resize(tasks.size());
@@ -119,8 +119,18 @@ void window_activations(ActivationOracle& oracle, Wave& wave) {
         destination.push_back(&values[w]);
       }
     };
-    ask(tasks[t].random_train, wave.random_train_acts[t]);
-    ask(wave.random_test[t], wave.random_test_acts[t]);
+    if (tasks[t].random_train_activations.size() == tasks[t].random_train.size() &&
+        tasks[t].random_test_activations.size() == tasks[t].random_test.size() &&
+        !(tasks[t].random_train.empty() && tasks[t].random_test.empty())) {
+      wave.random_train_acts[t] = tasks[t].random_train_activations;
+      for (size_t w = 0; w < wave.random_test[t].size(); ++w) {
+        const auto& values = tasks[t].random_test_activations[w];
+        wave.random_test_acts[t].emplace_back(values.begin(), values.begin() + wave.random_test[t][w].size());
+      }
+    } else {
+      ask(tasks[t].random_train, wave.random_train_acts[t]);
+      ask(wave.random_test[t], wave.random_test_acts[t]);
+    }
     const bool scanned = !tasks[t].train_activations.empty() || !tasks[t].test_activations.empty();
     if (scanned) {
       wave.train_acts[t] = tasks[t].train_activations;

@@ -9,6 +9,7 @@
 #include "n2g/base/histogram.h"
 #include "n2g/base/progress.h"
 #include "n2g/dist/collectives.h"
+#include "n2g/errors.h"
 #include "n2g/fit/fit_wave.h"
 #include "n2g/fit/split.h"
 #include "n2g/graph/serialize.h"
@@ -51,6 +52,20 @@ AtlasRow scanned_row(const NeuronCandidates& c, int32_t layer, int32_t index, co
 
 FiringScores firing(const ClassScores& s) { return {s.precision, s.recall, s.f1}; }
 
+// The scan's activations of the neuron on `ids` (all among its sampled windows), [ids][L].
+std::vector<std::vector<float>> sampled_values(const NeuronCandidates& c, const std::vector<int64_t>& ids, int64_t L) {
+  std::vector<std::vector<float>> out;
+  for (int64_t w : ids) {
+    const auto at = std::lower_bound(c.sampled_window.begin(), c.sampled_window.end(), w);
+    if (at == c.sampled_window.end() || *at != w)
+      throw Error("internal: the scan kept no activations of neuron " + std::to_string(c.neuron) + " on random window " +
+                  std::to_string(w));
+    const size_t k = at - c.sampled_window.begin();
+    out.emplace_back(c.sampled_values.begin() + k * L, c.sampled_values.begin() + (k + 1) * L);
+  }
+  return out;
+}
+
 // Fits one wave (neurons of one layer) and returns its rows.
 std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const NeuronCandidates*>& wave, int32_t layer,
                                                        const SweepConfig& config, const SweepSetup& setup,
@@ -58,10 +73,8 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
                                                        FitResult& result) {
   std::vector<std::pair<int64_t, AtlasRow>> rows;
   std::vector<int64_t> windows;
-  // The layer's random windows: enough that each neuron finds its own after leaving out its top ones.
   const size_t random_train = config.fit.plus_method() ? config.fit.plus.random_train_windows : 0;
-  const auto drawn = sample_windows(setup.n_windows, config.eval.random_windows + random_train + config.scan.top_k,
-                                    config.fit.seed, layer);
+  const auto drawn = random_windows_of_layer(config, setup.n_windows, layer);
   for (const NeuronCandidates* c : wave) {
     const auto [l, index] = setup.neurons.at(c->neuron);
     rows.emplace_back(c->neuron, scanned_row(*c, l, index, config));
@@ -106,6 +119,8 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
     }
     for (int64_t w : test_ids) task.random_test.push_back(window_tokens(w));
     for (int64_t w : train_ids) task.random_train.push_back(window_tokens(w));
+    task.random_test_activations = sampled_values(*wave[i], test_ids, L);
+    task.random_train_activations = sampled_values(*wave[i], train_ids, L);
     test_ids.insert(test_ids.end(), train_ids.begin(), train_ids.end());
     random_ids.push_back(std::move(test_ids));
     tasks.push_back(std::move(task));
@@ -180,6 +195,11 @@ void maybe_die(int waves_written) {
 }
 
 }  // namespace
+
+std::vector<int64_t> random_windows_of_layer(const SweepConfig& config, int64_t n_windows, int32_t layer) {
+  const size_t random_train = config.fit.plus_method() ? config.fit.plus.random_train_windows : 0;
+  return sample_windows(n_windows, config.eval.random_windows + random_train + config.scan.top_k, config.fit.seed, layer);
+}
 
 namespace {
 

@@ -24,7 +24,24 @@ struct LayerTopK {
   at::Tensor positive;    // [n] double
   at::Tensor histogram;   // [n * (kHistogramBins + 1)] int64: the last bin of each neuron collects special positions
   at::Tensor nonfinite;   // [n] double: windows whose max activation is NaN or +Inf
+  std::vector<int64_t> sampled;         // the layer's sampled windows, ascending
+  std::vector<int64_t> sampled_seen;    // those scanned so far, ascending
+  std::vector<at::Tensor> sampled_values;  // [n, s, L] float32 on the host, one per batch that held some
 };
+
+// Keeps every neuron's activations on the batch's sampled windows. values: [n, b, L] for windows
+// [first, first + b).
+void keep_sampled(LayerTopK& top, const at::Tensor& values, int64_t first) {
+  const int64_t b = values.size(1);
+  const auto begin = std::lower_bound(top.sampled.begin(), top.sampled.end(), first);
+  const auto end = std::lower_bound(top.sampled.begin(), top.sampled.end(), first + b);
+  if (begin == end) return;
+  std::vector<int64_t> rows;
+  for (auto w = begin; w != end; ++w) rows.push_back(*w - first);
+  top.sampled_seen.insert(top.sampled_seen.end(), begin, end);
+  const at::Tensor index = at::tensor(rows, at::kLong).to(values.device());
+  top.sampled_values.push_back(values.index_select(1, index).cpu());
+}
 
 // Keeps the best K of the old entries and a batch's, ordered by (activation desc, window asc).
 // The stream visits windows in increasing order, so [old | new] is already ordered by window
@@ -86,7 +103,11 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
                     at::zeros({n, K, L}, at::TensorOptions().device(device)),
                     at::zeros({n}, at::TensorOptions().dtype(at::kDouble).device(device)),
                     at::zeros({n * (kHistogramBins + 1)}, long_options),
-                    at::zeros({n}, at::TensorOptions().dtype(at::kDouble).device(device))});
+                    at::zeros({n}, at::TensorOptions().dtype(at::kDouble).device(device)), {}, {}, {}});
+    if (tops.size() <= options.sampled.size()) {
+      tops.back().sampled = options.sampled[tops.size() - 1];
+      std::sort(tops.back().sampled.begin(), tops.back().sampled.end());
+    }
   }
   const at::Tensor bin_base = at::arange(n, long_options) * (kHistogramBins + 1);  // [n]
   double tokens_seen = 0;
@@ -127,6 +148,7 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
       // A NaN anywhere in a window makes its max NaN: a broken neuron, failed with a message.
       tops[l].nonfinite += at::logical_or(peak.isnan(), peak.isposinf()).sum(0).to(at::kDouble);
       merge(tops[l], peak.to(at::kFloat).t(), windows, where.t(), values, K);
+      keep_sampled(tops[l], values, chunk.first);
     }
     tokens_seen += static_cast<double>(chunk.count * L - special_count);
     done += chunk.count;
@@ -140,6 +162,9 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
                      histogram = tops[l].histogram.cpu().contiguous(), nonfinite = tops[l].nonfinite.cpu();
     const int64_t* counts = histogram.data_ptr<int64_t>();
     const float* value = values.data_ptr<float>();
+    const at::Tensor sampled = tops[l].sampled_values.empty() ? at::zeros({n, 0, L}) : at::cat(tops[l].sampled_values, 1).contiguous();
+    const int64_t s = sampled.size(1);
+    const float* sampled_value = sampled.data_ptr<float>();
     const auto a = activation.accessor<float, 2>();
     const auto w = window.accessor<int64_t, 2>();
     const auto p = position.accessor<int64_t, 2>();
@@ -157,6 +182,8 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
         const float* row = value + (i * K + k) * L;
         c.values.insert(c.values.end(), row, row + L);
       }
+      c.sampled_window = tops[l].sampled_seen;
+      c.sampled_values.assign(sampled_value + i * s * L, sampled_value + (i + 1) * s * L);
       out.push_back(std::move(c));
     }
   }

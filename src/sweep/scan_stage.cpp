@@ -87,6 +87,7 @@ ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup,
   options.hook = config.model.hook;
   options.bos = setup.bos;
   options.special = setup.special;
+  for (int32_t layer : setup.neurons.layers()) options.sampled.push_back(random_windows_of_layer(config, setup.n_windows, layer));
   ProgressBar bar("scan", setup.n_windows, "windows", context.is_root() && config.run.progress, log);
   inject_test_fault("scan", context);
   const auto local = scan_windows(model, setup.dataset, first, last, setup.neurons, options,

@@ -42,11 +42,17 @@ disk_sweep() {  # a full disk at the atlas write and at the checkpoints, on $1 r
   check "np$ranks: a first sweep writes the atlas" sweep "$ranks" run.yaml > first.log 2>&1
   cp out/atlas.h5 good.h5
   local size; size=$(size_of good.h5)
-  for share in 50 80 97; do  # above the largest checkpoint: the atlas write fails
-    export N2G_TEST_FILE_LIMIT=$((size * share / 100))
+  # The largest checkpoint (the scan's, with every neuron's random-window activations), from a run
+  # stopped after its first wave; the limits lie between it and the atlas's size.
+  mkdir -p probe && sweep_config probe.yaml probe/atlas.h5
+  N2G_TEST_KILL_AFTER_WAVES=1 sweep "$ranks" probe.yaml > probe.log 2>&1
+  local largest; largest=$(find probe/atlas.h5.ckpt -name '*.ckpt' -printf '%s\n' | sort -n | tail -1)
+  check "np$ranks: the checkpoints are smaller than the atlas" test "${largest:-0}" -gt 0 -a "${largest:-0}" -lt "$size"
+  for share in 10 50 97; do  # of the way from the largest checkpoint to the atlas: the atlas write fails
+    export N2G_TEST_FILE_LIMIT=$((largest + (size - largest) * share / 100))
     sweep "$ranks" run.yaml > full_$share.log 2>&1
     local status=$?
-    check "np$ranks: full disk at $share% of the atlas ends the run with an error" test "$status" -ne 0
+    check "np$ranks: full disk at $share% of the way to the atlas's size ends the run with an error" test "$status" -ne 0
     check "np$ranks: ... naming the file and the reason" says full_$share.log "atlas.h5.tmp.*\(File too large\|disk full\)"
     check "np$ranks: ... without a crash" no_crash full_$share.log
     check "np$ranks: ... the earlier atlas is byte-identical" cmp -s good.h5 out/atlas.h5

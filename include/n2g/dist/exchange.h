@@ -21,12 +21,17 @@ struct NeuronCandidates {
   double tokens = 0;               // scanned tokens
   std::vector<int64_t> histogram;  // [kHistogramBins] scanned positions per bin (base/histogram.h); empty: none
   double nonfinite = 0;            // scanned windows whose max activation was NaN or +Inf (a broken neuron)
+  // The neuron's activations on its layer's sampled windows (the fit's random windows), ascending
+  // by window: sampled_values is [sampled_window.size(), window_len].
+  std::vector<int64_t> sampled_window;
+  std::vector<float> sampled_values;
 };
 
 void encode_candidates(ByteWriter& out, const NeuronCandidates& candidates);
 NeuronCandidates decode_candidates(ByteReader& in);
 
-// Merges two candidate lists of the same neuron into the best K, ties broken by lower window.
+// Merges two candidate lists of the same neuron into the best K, ties broken by lower window, and
+// the union of their sampled windows.
 NeuronCandidates merge_candidates(const NeuronCandidates& a, const NeuronCandidates& b, int top_k);
 
 // Collective: `local` holds this rank's candidates for neurons of the sweep (any subset, any

@@ -26,10 +26,12 @@ struct NeuronTask {
   // join the train positions (END calibration, firing tokens, baselines) but are not pruned.
   std::vector<std::vector<int32_t>> extra_train;
   std::vector<std::vector<float>> extra_train_activations;
-  // Windows drawn at random from the dataset, none among the top windows; their activations come
-  // from the oracle. random_test is the second test set of every method; n2g+ adds random_train
-  // to its train positions (and the baselines' train data).
+  // Windows drawn at random from the dataset, none among the top windows. random_test is the
+  // second test set of every method; n2g+ adds random_train to its train positions (and the
+  // baselines' train data). Their activations as the scan computed them ([windows][window_len]);
+  // left empty, fit_wave runs the windows through the oracle.
   std::vector<std::vector<int32_t>> random_train, random_test;
+  std::vector<std::vector<float>> random_train_activations, random_test_activations;
 };
 
 // Why the graph missed the real firings of the top-window test half (false negatives).

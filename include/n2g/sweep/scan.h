@@ -1,6 +1,7 @@
 // Stage 1: stream a slice of the dataset through the model and keep, for every swept neuron, its
-// running top-K windows (activation, window, argmax position) and density counts. Memory depends on
-// the batch and on neurons x K, never on the dataset.
+// running top-K windows (activation, window, argmax position), density counts and its activations
+// on its layer's sampled windows. Memory depends on the batch and on neurons x (K + sampled
+// windows in the slice), never on the dataset.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,9 @@ struct ScanOptions {
   std::string hook = "mlp.hook_post";
   int32_t bos = -1;                  // prepended when >= 0
   std::vector<int32_t> special;      // positions holding these never count
+  // [layer of the sweep, in neurons.layers() order]: windows (any order) on which every neuron of
+  // that layer keeps its activations besides its top K, so that the fit runs them no more.
+  std::vector<std::vector<int64_t>> sampled;
 };
 
 // A rank's share of the scan: windows [first, last), scanned in batches of `batch` windows.

@@ -24,6 +24,11 @@ namespace n2g {
 // on one rank ends the whole job.
 void inject_test_fault(const char* stage, const RankContext& context);
 
+// The layer's random windows, drawn once (seeded by fit.seed and the layer): enough that every
+// neuron finds eval.random_windows test and n2g+'s random train windows after leaving out its own
+// top windows. The scan keeps every neuron's activations on them; the fit takes them from there.
+std::vector<int64_t> random_windows_of_layer(const SweepConfig& config, int64_t n_windows, int32_t layer);
+
 struct ScanResult {
   std::vector<NeuronCandidates> owned;  // this rank's neurons, ascending
   double scan_seconds = 0, exchange_seconds = 0;

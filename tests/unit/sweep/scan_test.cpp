@@ -40,6 +40,7 @@ TEST(Scan, MatchesEachWindowRunAlone) {
   options.batch_windows = 5;  // 13 windows: batches of 5, 5 and a padded 3
   options.bos = 511;
   options.special = {511, 510};
+  options.sampled = {{12, 0, 6, 5}};  // the layer's random windows: in every batch, the padded one too
   int64_t progress = 0;
   const auto got = scan_windows(model, data, 0, windows, neurons, options, [&](int64_t done) { progress = done; });
   EXPECT_EQ(progress, windows);
@@ -86,6 +87,12 @@ TEST(Scan, MatchesEachWindowRunAlone) {
       for (int64_t j = 0; j < length; ++j)
         EXPECT_NEAR(c.values.at(k * length + j), values[std::get<1>(expected[k])][j], 1e-5) << "window " << k << " position " << j;
     }
+    // ... and over the layer's sampled windows, ascending, so that the fit runs none of them.
+    ASSERT_EQ(c.sampled_window, (std::vector<int64_t>{0, 5, 6, 12}));
+    ASSERT_EQ(c.sampled_values.size(), 4u * length);
+    for (size_t s = 0; s < 4; ++s)
+      for (int64_t j = 0; j < length; ++j)
+        EXPECT_NEAR(c.sampled_values[s * length + j], values[c.sampled_window[s]][j], 1e-5) << "sampled " << s << " position " << j;
     EXPECT_EQ(c.positive, positive);
     EXPECT_EQ(c.tokens, windows * length - 1);
     EXPECT_EQ(c.histogram, histogram);  // every countable position once, in its bin
@@ -131,6 +138,15 @@ TEST(Exchange, MergeKeepsBestKWithTiesByLowerWindow) {
   b.histogram = {10, 0, 5};
   EXPECT_EQ(merge_candidates(a, b, 4).histogram, (std::vector<int64_t>{11, 2, 8}));
   EXPECT_EQ(merge_candidates(a, NeuronCandidates{4}, 4).histogram, a.histogram);
+  // Sampled windows (ranks scan disjoint slices): the union, ascending, with each window's values.
+  a.sampled_window = {2, 9};
+  a.sampled_values = {2, -2, 9, -9};
+  b.sampled_window = {5};
+  b.sampled_values = {5, -5};
+  const NeuronCandidates both = merge_candidates(b, a, 4);
+  EXPECT_EQ(both.sampled_window, (std::vector<int64_t>{2, 5, 9}));
+  EXPECT_EQ(both.sampled_values, (std::vector<float>{2, -2, 5, -5, 9, -9}));
+  EXPECT_EQ(merge_candidates(both, NeuronCandidates{4}, 4).sampled_values, both.sampled_values);
 }
 
 TEST(Checkpoint, TornOrForeignFilesReadAsAbsent) {
