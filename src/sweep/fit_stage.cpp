@@ -4,11 +4,13 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 
 #include "n2g/base/histogram.h"
 #include "n2g/base/progress.h"
 #include "n2g/dist/collectives.h"
+#include "n2g/dist/work_queue.h"
 #include "n2g/errors.h"
 #include "n2g/fit/fit_wave.h"
 #include "n2g/fit/split.h"
@@ -204,8 +206,11 @@ std::vector<int64_t> random_windows_of_layer(const SweepConfig& config, int64_t 
 namespace {
 
 // Rows of this rank's neurons that an earlier run of the same identity finished, whatever its
-// number of ranks or wave size: every rank reads every wave checkpoint and keeps its own neurons.
-std::map<int64_t, AtlasRow> finished_rows(const std::string& dir, uint64_t run_fingerprint, const RankContext& context) {
+// number of ranks or waves: every rank reads every wave checkpoint and keeps its own neurons.
+std::map<int64_t, AtlasRow> finished_rows(const std::string& dir, uint64_t run_fingerprint,
+                                          const std::vector<NeuronCandidates>& owned) {
+  std::set<int64_t> mine;
+  for (const auto& c : owned) mine.insert(c.neuron);
   std::map<int64_t, AtlasRow> rows;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(dir, error)) {
@@ -216,10 +221,35 @@ std::map<int64_t, AtlasRow> finished_rows(const std::string& dir, uint64_t run_f
     ByteReader in(saved->data(), saved->size());
     while (!in.done()) {
       auto [neuron, row] = decode_row(in);
-      if (owner_of(neuron, context.world_size) == context.rank) rows.emplace(neuron, std::move(row));
+      if (mine.count(neuron)) rows.emplace(neuron, std::move(row));
     }
   }
   return rows;
+}
+
+// The waves of this rank's unfinished neurons, each serialized as its candidates: one layer each,
+// at most run.neurons_per_wave neurons, and on more than one rank small enough that the rank has
+// about kWavesPerRank of them, so that ranks that run out take over the last waves of the others
+// (fit costs vary tenfold between neurons and cannot be told from the scan). Deeper layers first:
+// they cost more.
+constexpr size_t kWavesPerRank = 8;
+
+std::vector<std::vector<char>> waves_of(const std::map<int32_t, std::vector<const NeuronCandidates*>>& to_fit,
+                                        const SweepConfig& config, const RankContext& context) {
+  size_t count = 0;
+  for (const auto& [layer, neurons] : to_fit) count += neurons.size();
+  const size_t most = static_cast<size_t>(config.run.neurons_per_wave);
+  const size_t size = context.world_size == 1 ? most : std::clamp<size_t>((count + kWavesPerRank - 1) / kWavesPerRank, 1, most);
+  std::vector<std::vector<char>> waves;
+  for (auto layer = to_fit.rbegin(); layer != to_fit.rend(); ++layer) {
+    const auto& neurons = layer->second;
+    for (size_t first = 0; first < neurons.size(); first += size) {
+      ByteWriter out;
+      for (size_t i = first; i < std::min(neurons.size(), first + size); ++i) encode_candidates(out, *neurons[i]);
+      waves.push_back(out.bytes());
+    }
+  }
+  return waves;
 }
 
 }  // namespace
@@ -228,7 +258,7 @@ FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfi
                     const Transformer& model, uint64_t run_fingerprint, const RankContext& context, std::ostream& log) {
   const auto start = Clock::now();
   const TokenTable table(setup.vocab, setup.special);
-  auto finished = finished_rows(config.checkpoint_dir(), run_fingerprint, context);
+  auto finished = finished_rows(config.checkpoint_dir(), run_fingerprint, owned);
   std::map<int32_t, std::vector<const NeuronCandidates*>> to_fit;  // by layer
   FitResult result;
   for (const auto& c : owned) {
@@ -240,27 +270,33 @@ FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfi
   result.fitted = result.resumed = resumed;
   ProgressBar bar("fit", setup.neurons.size(), "neurons", context.is_root() && config.run.progress, log);
   int waves_written = 0;
-  for (const auto& [layer, neurons] : to_fit) {
-    for (size_t first = 0; first < neurons.size(); first += config.run.neurons_per_wave) {
-      const std::vector<const NeuronCandidates*> members(
-          neurons.begin() + first, neurons.begin() + std::min(neurons.size(), first + config.run.neurons_per_wave));
-      // Named by its first neuron and the number of ranks: unique among this run's waves and any
-      // earlier run's (a neuron in a checkpoint is finished and never starts another wave).
-      const std::string path = (fs::path(config.checkpoint_dir()) /
-                                ("fit-L" + std::to_string(layer) + "-n" + std::to_string(members.front()->neuron) + "-w" +
-                                 std::to_string(context.world_size) + ".ckpt")).string();
-      inject_test_fault("fit", context);
-      const auto rows = fit_one_wave(members, layer, config, setup, model, table, result);
-      ByteWriter out;
-      for (const auto& [row, data] : rows) encode_row(out, row, data);
-      write_checkpoint(path, run_fingerprint, out.bytes());
-      maybe_die(++waves_written);
-      result.fitted += static_cast<int64_t>(rows.size());
-      result.rows.insert(result.rows.end(), rows.begin(), rows.end());
-      bar.update(std::min(setup.neurons.size(), result.fitted * context.world_size));
-    }
+  WorkQueue queue(waves_of(to_fit, config, context), context);
+  while (const auto wave = queue.next()) {
+    std::vector<NeuronCandidates> candidates;
+    ByteReader in(wave->data(), wave->size());
+    while (!in.done()) candidates.push_back(decode_candidates(in));
+    std::vector<const NeuronCandidates*> members;
+    for (const auto& c : candidates) members.push_back(&c);
+    const int32_t layer = setup.neurons.at(members.front()->neuron).first;
+    // Named by its first neuron and the number of ranks: unique among this run's waves and any
+    // earlier run's (a neuron in a checkpoint is finished and never starts another wave).
+    const std::string path = (fs::path(config.checkpoint_dir()) /
+                              ("fit-L" + std::to_string(layer) + "-n" + std::to_string(members.front()->neuron) + "-w" +
+                               std::to_string(context.world_size) + ".ckpt")).string();
+    inject_test_fault("fit", context);
+    const auto rows = fit_one_wave(members, layer, config, setup, model, table, result);
+    ByteWriter out;
+    for (const auto& [row, data] : rows) encode_row(out, row, data);
+    write_checkpoint(path, run_fingerprint, out.bytes());
+    maybe_die(++waves_written);
+    result.fitted += static_cast<int64_t>(rows.size());
+    result.rows.insert(result.rows.end(), rows.begin(), rows.end());
+    bar.update(std::min(setup.neurons.size(), result.fitted * context.world_size));
   }
   result.seconds = seconds_since(start);
+  queue.finish();
+  result.waves_taken_over = queue.taken_from_others();
+  std::sort(result.rows.begin(), result.rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   const double resumed_everywhere = allreduce_sum(static_cast<double>(resumed), context.comm);
   bar.update(setup.neurons.size());
   bar.finish();

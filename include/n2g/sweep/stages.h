@@ -41,14 +41,17 @@ ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup,
                              uint64_t run_fingerprint, const RankContext& context, std::ostream& log);
 
 struct FitResult {
-  std::vector<std::pair<int64_t, AtlasRow>> rows;  // (sweep index, row) of every owned neuron
+  std::vector<std::pair<int64_t, AtlasRow>> rows;  // (sweep index, row) of the neurons this rank fitted or resumed, ascending
   double seconds = 0, forward_seconds = 0;
   FitCosts costs;  // of the waves fitted in this run (not those resumed)
   int64_t fitted = 0;   // rows, resumed ones included
   int64_t resumed = 0;  // rows read from an earlier run's checkpoints
+  int64_t waves_taken_over = 0;  // waves this rank fitted for another rank that had not started them
 };
 
-// Stages 3 and 4: this rank's neurons, one layer at a time, in waves of run.neurons_per_wave.
+// Stages 3 and 4: this rank's neurons in waves (one layer each, at most run.neurons_per_wave);
+// collective: a rank that runs out of waves takes over waves of others (dist/work_queue.h), so
+// `rows` may hold other ranks' neurons too (ascending).
 FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfig& config, const SweepSetup& setup,
                     const Transformer& model, uint64_t run_fingerprint, const RankContext& context, std::ostream& log);
 
