@@ -5,13 +5,14 @@
 # each atlas agrees with the first's (compare_atlases --fast: same top-K windows, >= 99% graphs).
 #   tools/bench/ranks.sh [ranks...]   (default 2 16 64; from the repository root, after tools/setup.sh)
 #   N2G_SWEEP=/path/to/n2g_sweep tools/bench/ranks.sh 64   (another build, for a before/after)
+#   N2G_INDICES=0-383 tools/bench/ranks.sh 2 64   (more neurons of each layer: 1,152, 18 a rank at 64)
 set -euo pipefail
 counts=("${@:-2}")
 [ $# -eq 0 ] && counts=(2 16 64)
 sweep=${N2G_SWEEP:-build/n2g_sweep}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-sed -e 's#indices: "0-127"#indices: "0-63"#' -e "s#output: out/demo/atlas.h5#output: $out/atlas.h5\n  progress: false#" \
+sed -e "s#indices: \"0-127\"#indices: \"${N2G_INDICES:-0-63}\"#" -e "s#output: out/demo/atlas.h5#output: $out/atlas.h5\n  progress: false#" \
     configs/demo.yaml > "$out/bench.yaml"
 flags=(--oversubscribe)
 [ "$(id -u)" -eq 0 ] && flags+=(--allow-run-as-root)
