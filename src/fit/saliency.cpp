@@ -16,14 +16,13 @@ std::vector<Saliency> saliency_columns(ActivationOracle& oracle, int32_t mask_to
                                        std::vector<std::vector<float>> activations,
                                        const std::vector<int32_t>& last_column, bool diagonal) {
   const auto last_masked = [&](size_t p) { return diagonal ? last_column[p] : last_column[p] - 1; };
-  std::vector<NeuronSequence> batch;
-  for (size_t p = 0; p < prompts.size(); ++p)
-    for (int32_t k = 0; k <= last_masked(p); ++k) {
-      NeuronSequence variant{prompts[p].neuron, {prompts[p].tokens.begin(), prompts[p].tokens.begin() + last_column[p] + 1}};
-      variant.tokens[k] = mask_token;
-      batch.push_back(std::move(variant));
-    }
-  const auto masked = oracle.activations(batch);
+  std::vector<NeuronSequence> cut;  // each prompt up to its last column read
+  std::vector<ActivationOracle::MaskedVariant> variants;
+  for (size_t p = 0; p < prompts.size(); ++p) {
+    cut.push_back({prompts[p].neuron, {prompts[p].tokens.begin(), prompts[p].tokens.begin() + last_column[p] + 1}});
+    for (int32_t k = 0; k <= last_masked(p); ++k) variants.push_back({p, k});
+  }
+  const auto masked = oracle.masked_activations(cut, mask_token, variants);
 
   std::vector<Saliency> result(prompts.size());
   size_t row = 0;

@@ -52,18 +52,26 @@ struct BlockImpl : torch::nn::Module {
 
   at::Tensor add(const at::Tensor& t, const std::string& name) { return t.defined() ? register_buffer(name, t) : t; }
 
-  // x: [batch, seq, D] -> [batch, seq, D]
-  at::Tensor attention(const at::Tensor& x, const at::Tensor& mask, const at::Tensor& cos, const at::Tensor& sin) const {
+  // x: [batch, seq, D] -> [batch, seq, D]. With a prefix, x continues its positions: the queries
+  // attend to the prefix's keys and values, then their own (mask: [seq, prefix + seq]); `record`
+  // receives the keys and values of the prefix and x together.
+  at::Tensor attention(const at::Tensor& x, const at::Tensor& mask, const at::Tensor& cos, const at::Tensor& sin,
+                       const LayerKeys* prefix, LayerKeys* record) const {
     const int64_t B = x.size(0), T = x.size(1), H = spec_.n_heads, dh = spec_.d_head;
     const at::Tensor qkv = at::addmm(b_qkv, x.reshape({B * T, -1}), w_qkv).view({B, T, 3, H, dh});
     at::Tensor q = qkv.select(2, 0).transpose(1, 2);  // [B, H, T, dh]
     at::Tensor k = qkv.select(2, 1).transpose(1, 2);
-    const at::Tensor v = qkv.select(2, 2).transpose(1, 2);
+    at::Tensor v = qkv.select(2, 2).transpose(1, 2);
     if (spec_.rotary_dims > 0) {
       q = apply_rotary(q, cos, sin, spec_.rotary_dims);
       k = apply_rotary(k, cos, sin, spec_.rotary_dims);
     }
-    if (x.device().is_cpu() && T <= kShortAttentionMax) {
+    if (prefix) {
+      k = at::cat({prefix->keys, k}, 2);  // [B, H, P + T, dh]
+      v = at::cat({prefix->values, v}, 2);
+    }
+    if (record) *record = {k, v};
+    if (!prefix && x.device().is_cpu() && T <= kShortAttentionMax) {
       const at::Tensor z = short_causal_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
                                                   1.0 / std::sqrt(static_cast<double>(dh)));
       return at::addmm(b_o, z.view({B * T, H * dh}), w_o).view({B, T, -1});
@@ -104,16 +112,18 @@ struct BlockImpl : torch::nn::Module {
 
   // Returns the residual stream after the block; `last` skips work nothing downstream needs.
   // `columns` applies to the last block only.
+  // `prefix` and `record`: as for attention().
   at::Tensor forward(const at::Tensor& x, int layer, const at::Tensor& mask, const at::Tensor& cos, const at::Tensor& sin,
                      const std::map<std::string, int>& wanted, std::map<std::string, at::Tensor>& hooks, bool last,
-                     const at::Tensor& columns) const {
+                     const at::Tensor& columns, const LayerKeys* prefix, LayerKeys* record) const {
     const at::Tensor own_columns = last ? columns : at::Tensor();
     if (spec_.parallel_residual) {
       const at::Tensor mlp_out = mlp(layer_norm(x, ln2_w, ln2_b, spec_.eps), layer, wanted, hooks, !last, own_columns);
-      if (last) return {};
-      return x + attention(layer_norm(x, ln1_w, ln1_b, spec_.eps), mask, cos, sin) + mlp_out;
+      if (last && !record) return {};
+      const at::Tensor attended = attention(layer_norm(x, ln1_w, ln1_b, spec_.eps), mask, cos, sin, prefix, record);
+      return last ? at::Tensor() : x + attended + mlp_out;
     }
-    const at::Tensor mid = x + attention(layer_norm(x, ln1_w, ln1_b, spec_.eps), mask, cos, sin);
+    const at::Tensor mid = x + attention(layer_norm(x, ln1_w, ln1_b, spec_.eps), mask, cos, sin, prefix, record);
     const at::Tensor mlp_out = mlp(layer_norm(mid, ln2_w, ln2_b, spec_.eps), layer, wanted, hooks, !last, own_columns);
     return last ? at::Tensor() : mid + mlp_out;
   }
@@ -250,12 +260,18 @@ ForwardOutput Transformer::forward(const at::Tensor& tokens, const std::vector<s
 
 ForwardOutput Transformer::forward_columns(const at::Tensor& tokens, const std::vector<std::string>& hooks,
                                            const at::Tensor& columns, Logits which) const {
+  return forward_continuing(tokens, hooks, columns, nullptr, nullptr, which);
+}
+
+ForwardOutput Transformer::forward_continuing(const at::Tensor& tokens, const std::vector<std::string>& hooks,
+                                              const at::Tensor& columns, const AttentionKeys* prefix,
+                                              AttentionKeys* record, Logits which) const {
   torch::NoGradGuard no_grad;
   const Impl& m = *impl_;
   if (tokens.dim() != 2) throw ModelError("forward expects tokens of shape [batch, seq]");
-  const int64_t T = tokens.size(1);
-  if (m.w_pos.defined() && T > m.spec.n_ctx)
-    throw ModelError("a sequence of " + std::to_string(T) + " tokens is longer than the model's context (" +
+  const int64_t T = tokens.size(1), P = prefix && !prefix->empty() ? prefix->front().keys.size(2) : 0;
+  if (m.w_pos.defined() && P + T > m.spec.n_ctx)
+    throw ModelError("a sequence of " + std::to_string(P + T) + " tokens is longer than the model's context (" +
                      std::to_string(m.spec.n_ctx) + ")");
   const bool logits = which != Logits::none;
   std::map<std::string, int> wanted;
@@ -271,21 +287,26 @@ ForwardOutput Transformer::forward_columns(const at::Tensor& tokens, const std::
 
   ForwardOutput out;
   at::Tensor x = at::embedding(m.w_e, tokens);  // [B, T, D]
-  if (m.w_pos.defined()) x = x + m.w_pos.narrow(0, 0, T);
+  if (m.w_pos.defined()) x = x + m.w_pos.narrow(0, P, T);
   const auto options = at::TensorOptions().device(m.device);
-  const at::Tensor mask = at::ones({T, T}, options.dtype(at::kBool)).triu(1);
+  const at::Tensor mask = at::ones({T, P + T}, options.dtype(at::kBool)).triu(1 + P);
   at::Tensor cos, sin;
   if (m.spec.rotary_dims > 0) {
     const int64_t rd = m.spec.rotary_dims;
     const at::Tensor inv_freq =
         1.0 / at::pow(m.spec.rotary_base, at::arange(0, rd, 2, options.dtype(at::kDouble)) / static_cast<double>(rd));
-    const at::Tensor angles = at::outer(at::arange(T, options.dtype(at::kDouble)), inv_freq);
+    const at::Tensor angles = at::outer(at::arange(P, P + T, options.dtype(at::kDouble)), inv_freq);
     const at::Tensor both = at::cat({angles, angles}, -1);  // [T, rd]
     cos = both.cos().to(m.dtype);
     sin = both.sin().to(m.dtype);
   }
+  if (prefix && !prefix->empty() && static_cast<int>(prefix->size()) <= deepest)
+    throw ModelError("the attention prefix holds " + std::to_string(prefix->size()) + " layers; the forward needs " +
+                     std::to_string(deepest + 1));
+  if (record) record->assign(deepest + 1, {});
   for (int layer = 0; layer <= deepest; ++layer)
-    x = m.blocks[layer]->forward(x, layer, mask, cos, sin, wanted, out.hooks, layer == deepest && !logits, columns);
+    x = m.blocks[layer]->forward(x, layer, mask, cos, sin, wanted, out.hooks, layer == deepest && !logits, columns,
+                                 P > 0 ? &(*prefix)[layer] : nullptr, record ? &(*record)[layer] : nullptr);
   if (logits) {
     if (which == Logits::last) x = x.select(1, T - 1);  // [B, D]
     out.logits = at::matmul(layer_norm(x, m.ln_f_w, m.ln_f_b, m.spec.eps), m.w_u);

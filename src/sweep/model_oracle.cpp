@@ -37,6 +37,85 @@ at::Tensor ModelOracle::input(const std::vector<const std::vector<int32_t>*>& se
   return at::tensor(flat, at::kLong).view({static_cast<int64_t>(rows.size()), length}).to(model_.device());
 }
 
+at::Tensor ModelOracle::hook_columns(std::map<int32_t, int64_t>& column_of) const {
+  if (!model_.computes_columns_alone()) {
+    for (auto& [neuron, column] : column_of) column = neuron;
+    return {};
+  }
+  std::vector<int64_t> neurons;
+  for (auto& [neuron, column] : column_of) {
+    column = static_cast<int64_t>(neurons.size());
+    neurons.push_back(neuron);
+  }
+  return at::tensor(neurons, at::kLong).to(model_.device());
+}
+
+std::vector<std::vector<float>> ModelOracle::masked_activations(const std::vector<NeuronSequence>& prompts,
+                                                                int32_t mask_token,
+                                                                const std::vector<MaskedVariant>& variants) {
+  torch::NoGradGuard no_grad;
+  // Each distinct prompt runs once, recording its keys and values; each variant then runs only
+  // from its masked position on, after those of the positions before it.
+  std::map<std::vector<int32_t>, size_t> unique_index;
+  std::vector<const std::vector<int32_t>*> unique;
+  std::vector<std::vector<size_t>> variants_of;  // [unique prompt] -> variants
+  for (size_t v = 0; v < variants.size(); ++v) {
+    const auto [entry, inserted] = unique_index.emplace(prompts[variants[v].prompt].tokens, unique.size());
+    if (inserted) {
+      unique.push_back(&entry->first);
+      variants_of.emplace_back();
+    }
+    variants_of[entry->second].push_back(v);
+  }
+  std::vector<std::vector<float>> out(variants.size());
+  const int64_t skip = bos_ >= 0 ? 1 : 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& rows : plan(unique)) {  // prompts of one length
+    const int64_t length = static_cast<int64_t>(unique[rows[0]]->size());
+    if (length == 0) continue;
+    std::map<int32_t, int64_t> column_of;
+    std::map<int32_t, std::vector<std::pair<int64_t, size_t>>> at_position;  // masked position -> (row, variant)
+    for (size_t r = 0; r < rows.size(); ++r)
+      for (size_t v : variants_of[rows[r]]) {
+        column_of.emplace(prompts[variants[v].prompt].neuron, 0);
+        at_position[variants[v].position].emplace_back(static_cast<int64_t>(r), v);
+      }
+    const at::Tensor columns = hook_columns(column_of);
+    const at::Tensor tokens = input(unique, rows);  // [G, skip + length]
+    AttentionKeys keys;
+    const at::Tensor whole = model_.forward_continuing(tokens, {hook_}, columns, nullptr, &keys)
+                                 .hooks.at(hook_).narrow(1, skip, length).to(at::kFloat).cpu();  // [G, length, n]
+    forward_tokens_ += tokens.numel();
+    const auto before = whole.accessor<float, 3>();
+    for (const auto& [k, members] : at_position) {
+      std::vector<int64_t> group_rows;  // the rows masked at k, each once
+      std::map<int64_t, int64_t> index_of;
+      for (const auto& [r, v] : members)
+        if (index_of.emplace(r, static_cast<int64_t>(group_rows.size())).second) group_rows.push_back(r);
+      const at::Tensor index = at::tensor(group_rows, at::kLong).to(model_.device());
+      at::Tensor suffix = tokens.index_select(0, index).narrow(1, skip + k, length - k).clone();  // [R, length - k]
+      suffix.select(1, 0).fill_(mask_token);
+      AttentionKeys prefix;
+      for (const LayerKeys& layer : keys)
+        prefix.push_back({layer.keys.index_select(0, index).narrow(2, 0, skip + k),
+                          layer.values.index_select(0, index).narrow(2, 0, skip + k)});
+      const at::Tensor after = model_.forward_continuing(suffix, {hook_}, columns, skip + k > 0 ? &prefix : nullptr, nullptr)
+                                   .hooks.at(hook_).to(at::kFloat).cpu();  // [R, length - k, n]
+      forward_tokens_ += suffix.numel();
+      const auto rest = after.accessor<float, 3>();
+      for (const auto& [r, v] : members) {
+        const int64_t c = column_of.at(prompts[variants[v].prompt].neuron), i = index_of.at(r);
+        auto& values = out[v];
+        values.resize(length);
+        for (int64_t j = 0; j < k; ++j) values[j] = before[r][j][c];
+        for (int64_t j = k; j < length; ++j) values[j] = rest[i][j - k][c];
+      }
+    }
+  }
+  forward_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
 std::vector<std::vector<float>> ModelOracle::activations(const std::vector<NeuronSequence>& batch) {
   torch::NoGradGuard no_grad;
   // A sequence asked for by several neurons runs once; every neuron reads its own column.
@@ -61,21 +140,10 @@ std::vector<std::vector<float>> ModelOracle::activations(const std::vector<Neuro
   for (const auto& rows : plan(unique)) {
     const int64_t length = static_cast<int64_t>(unique[rows[0]]->size());
     if (length == 0) continue;
-    // The batch's neurons, as columns of the hook: only these are computed where the MLP allows.
     std::map<int32_t, int64_t> column_of;
     for (size_t row : rows)
       for (size_t i : requests_of[row]) column_of.emplace(batch[i].neuron, 0);
-    at::Tensor columns;
-    if (model_.computes_columns_alone()) {
-      std::vector<int64_t> neurons;
-      for (auto& [neuron, column] : column_of) {
-        column = static_cast<int64_t>(neurons.size());
-        neurons.push_back(neuron);
-      }
-      columns = at::tensor(neurons, at::kLong).to(model_.device());
-    } else {
-      for (auto& [neuron, column] : column_of) column = neuron;
-    }
+    const at::Tensor columns = hook_columns(column_of);
     const at::Tensor tokens = input(unique, rows);
     at::Tensor hook = model_.forward_columns(tokens, {hook_}, columns).hooks.at(hook_).narrow(1, skip, length);  // [b, L, n]
     std::vector<int64_t> flat_index;

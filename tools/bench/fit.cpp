@@ -2,8 +2,10 @@
 // core-seconds and forward tokens by stage, for the sweep's path (float32, window activations
 // from the scan, one batched wave) against the slower paths it replaced, in the same run:
 // the window pass (every window run again), float64 (exact mode), one neuron at a time and one
-// sequence at a time (what a naive port runs), and with LM augmentation.
-//   build/tools/bench/n2g_bench_fit [neurons=32] [layer=1]      (from the repository root, one thread)
+// sequence at a time (what a naive port runs), saliency from whole variants (no key/value prefix),
+// and with LM augmentation. Given another model directory (e.g. n2g_bench_gpt2_small_model's), it
+// scans the dataset's first 120 windows and compares only the sweep's path with whole variants.
+//   build/tools/bench/n2g_bench_fit [neurons=32] [layer=1] [model dir]  (from the repository root, one thread)
 #include <ATen/ATen.h>
 
 #include <chrono>
@@ -41,6 +43,16 @@ class OneSequenceAtATime : public ActivationOracle {
 
  private:
   ModelOracle& inner_;
+};
+
+// Runs every masked variant of saliency whole, as before the key/value prefix.
+class WholeVariants : public ModelOracle {
+ public:
+  using ModelOracle::ModelOracle;
+  std::vector<std::vector<float>> masked_activations(const std::vector<NeuronSequence>& prompts, int32_t mask_token,
+                                                     const std::vector<MaskedVariant>& variants) override {
+    return ActivationOracle::masked_activations(prompts, mask_token, variants);
+  }
 };
 
 struct Path {
@@ -81,20 +93,24 @@ int main(int argc, char** argv) {
   const int layer = argc > 2 ? std::atoi(argv[2]) : 1;
   set_cpu_threads(1);
   const std::string dir = "data/austen-gpt2";
+  const bool other_model = argc > 3;
   const TokenDataset data(dir + "/persuasion.h5");
   LoadOptions options;
-  const Transformer model = Transformer::load(dir + "/model", options);
+  if (other_model) options.layers = layer + 1;  // the demo keeps every layer: LM augmentation needs the logits
+  const Transformer model = Transformer::load(other_model ? argv[3] : dir + "/model", options);
   options.dtype = "float64";
-  const Transformer exact_model = Transformer::load(dir + "/model", options);
+  const Transformer exact_model = other_model ? Transformer::load(argv[3], LoadOptions{1, false, "cpu", "float32"})
+                                              : Transformer::load(dir + "/model", options);
   NeuronSelection selection;
   selection.layers = std::vector<int32_t>{layer};
   selection.indices = std::vector<int32_t>();
   for (int i = 0; i < neurons; ++i) selection.indices->push_back(i);
-  const SweptNeurons swept(selection, 3, 512, "bench");
+  const SweptNeurons swept(selection, model.spec().n_layers, model.spec().d_mlp, "bench");
   ScanOptions scan;
   scan.bos = 50256;
   scan.special = {50256};
-  const auto candidates = scan_windows(model, data, 0, data.n_windows(), swept, scan, [](int64_t) {});
+  const auto candidates = scan_windows(model, data, 0, other_model ? std::min<int64_t>(120, data.n_windows()) : data.n_windows(),
+                                       swept, scan, [](int64_t) {});
 
   std::vector<NeuronTask> scanned, unscanned;  // with the scan's window activations, and without
   const int64_t L = data.window_len();
@@ -128,6 +144,18 @@ int main(int argc, char** argv) {
     ModelOracle oracle = oracle_for(model);
     return fit_wave(oracle, table, fit, eval, 50256, scanned, &costs);
   });
+  const Path whole_variants = measure(n, [&](FitCosts& costs) {
+    WholeVariants oracle(model, layer, "mlp.hook_post", 50256, 16384);
+    return fit_wave(oracle, table, fit, eval, 50256, scanned, &costs);
+  });
+  if (other_model) {
+    std::printf("\n%-44s %8s %8s %8s %8s %8s %8s\n", "path (augmentation off)", "ms/nrn", "vs sweep", "windows", "prune",
+                "saliency", "augment");
+    print("sweep: saliency from a key/value prefix", sweep, sweep);
+    print("saliency from whole variants", whole_variants, sweep);
+    std::printf("\nsame graph size: %zu of %zu\n", same_graphs(sweep, whole_variants), n);
+    return 0;
+  }
   const Path window_pass = measure(n, [&](FitCosts& costs) {
     ModelOracle oracle = oracle_for(model);
     return fit_wave(oracle, table, fit, eval, 50256, unscanned, &costs);
@@ -163,12 +191,14 @@ int main(int argc, char** argv) {
               "windows", "prune", "saliency", "augment");
   std::printf("%-44s %8s %8s %35s\n", "", "core", "", "forward tokens per neuron");
   print("sweep: float32, scan activations, one wave", sweep, sweep);
+  print("saliency from whole variants", whole_variants, sweep);
   print("window pass instead of scan activations", window_pass, sweep);
   print("float64 (run.reproducible: exact)", exact, sweep);
   print("one neuron at a time", one_neuron, sweep);
   print("one sequence at a time (4 neurons)", one_sequence, sweep);
   print("sweep path with LM augmentation", augmented, sweep);
-  std::printf("\nsame graph size as the sweep path: window pass %zu, float64 %zu, one neuron at a time %zu of %zu\n",
-              same_graphs(sweep, window_pass), same_graphs(sweep, exact), same_graphs(sweep, one_neuron), n);
+  std::printf("\nsame graph size as the sweep path: whole variants %zu, window pass %zu, float64 %zu, one neuron at a time %zu of %zu\n",
+              same_graphs(sweep, whole_variants), same_graphs(sweep, window_pass), same_graphs(sweep, exact),
+              same_graphs(sweep, one_neuron), n);
   return 0;
 }

@@ -4,6 +4,7 @@
 // (model.prepend_bos) and returns one value per given token.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -28,6 +29,17 @@ class ActivationOracle {
 
   // result[s][j] = activation of batch[s].neuron at position j of batch[s].tokens.
   virtual std::vector<std::vector<float>> activations(const std::vector<NeuronSequence>& batch) = 0;
+
+  // result[v][j] = activation of prompts[p].neuron at position j of prompts[p] with its token at
+  // `position` replaced by `mask_token`, for each variant v = (p, position). By default each variant
+  // runs whole through activations(); an oracle may compute the positions before the mask once
+  // per prompt (they are the prompt's own) and run only the rest.
+  struct MaskedVariant {
+    size_t prompt;
+    int32_t position;
+  };
+  virtual std::vector<std::vector<float>> masked_activations(const std::vector<NeuronSequence>& prompts, int32_t mask_token,
+                                                             const std::vector<MaskedVariant>& variants);
 
   // result[r] = candidate token ids for request r, best first, at most `max_candidates`; the lm
   // method keeps candidates with probability >= min_prob.

@@ -32,6 +32,14 @@ struct HookName {
 // the last position (next-token distributions without a [batch, seq, vocab] tensor).
 enum class Logits { none, all, last };
 
+// One attention layer's keys and values ([batch, heads, positions, d_head], rotary applied), and
+// every layer's up to a forward's deepest: what a forward over a sequence's continuation needs of
+// the sequence before it.
+struct LayerKeys {
+  at::Tensor keys, values;
+};
+using AttentionKeys = std::vector<LayerKeys>;
+
 struct ForwardOutput {
   std::map<std::string, at::Tensor> hooks;  // name -> [batch, seq, d_mlp]
   at::Tensor logits;                        // [batch, seq, d_vocab_out] (all) or [batch, d_vocab_out] (last)
@@ -73,6 +81,13 @@ class Transformer {
   // projection. An undefined `columns` computes every neuron (same as forward).
   ForwardOutput forward_columns(const at::Tensor& tokens, const std::vector<std::string>& hooks, const at::Tensor& columns,
                                 Logits logits = Logits::none) const;
+  // forward_columns over `tokens` that continue a prefix of P positions (prefix: [layer] of
+  // [batch, heads, P, d_head], from `record` of an earlier forward, narrowed to P positions): the
+  // tokens take positions P.. and attend to the prefix, so hooks equal those positions of a forward
+  // over prefix and tokens together. `record`, when given, receives every layer's keys and values
+  // (the prefix's and these tokens'). Either may be null.
+  ForwardOutput forward_continuing(const at::Tensor& tokens, const std::vector<std::string>& hooks, const at::Tensor& columns,
+                                   const AttentionKeys* prefix, AttentionKeys* record, Logits logits = Logits::none) const;
 
  private:
   struct Impl;

@@ -7,6 +7,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ class ModelOracle : public ActivationOracle {
   ModelOracle(const Transformer& model, int layer, const std::string& hook_kind, int32_t bos, int64_t batch_tokens);
 
   std::vector<std::vector<float>> activations(const std::vector<NeuronSequence>& batch) override;
+  // Each distinct prompt runs once and keeps its keys and values; a variant runs from its masked
+  // position on (key/value prefix): about half the tokens of running every variant whole.
+  std::vector<std::vector<float>> masked_activations(const std::vector<NeuronSequence>& prompts, int32_t mask_token,
+                                                     const std::vector<MaskedVariant>& variants) override;
   std::vector<std::vector<int32_t>> substitutes(const std::vector<SubstituteRequest>& requests, AugmentMethod method,
                                                 int max_candidates, double min_prob) override;
 
@@ -30,6 +35,9 @@ class ModelOracle : public ActivationOracle {
  private:
   // Groups of row indices with equal-length sequences, each group at most about batch_tokens.
   std::vector<std::vector<size_t>> plan(const std::vector<const std::vector<int32_t>*>& sequences) const;
+  // Numbers the neurons' hook columns (`column_of`: neuron -> column) and returns the columns to
+  // compute, or none where the MLP computes every neuron (the column is then the neuron).
+  at::Tensor hook_columns(std::map<int32_t, int64_t>& column_of) const;
   at::Tensor input(const std::vector<const std::vector<int32_t>*>& sequences, const std::vector<size_t>& rows) const;
   std::vector<std::vector<int32_t>> lm_substitutes(const std::vector<SubstituteRequest>& requests, int max_candidates,
                                                    double min_prob);

@@ -34,6 +34,40 @@ void expect_neuron_columns(const std::string& model_dir, const std::string& kind
 
 TEST(ModelOracle, ActivationsAreEachSequencesNeuronColumn) { expect_neuron_columns(kModel, "mlp.hook_post"); }
 
+// Masked variants from a key/value prefix equal each variant run whole through the model (the
+// default path), for GPT-2 (learned positions), NeoX (rotary, parallel residual), SoLU (whole
+// rows) and without BOS (a variant masked at 0 has no prefix); prompts of several lengths, a
+// prompt shared by two neurons, and long prompts beyond the direct-attention limit.
+void expect_masked_variants_as_whole(const std::string& model_dir, const std::string& kind, int32_t bos) {
+  const Transformer model = Transformer::load(model_dir);
+  ModelOracle oracle(model, 1, kind, bos, 64);
+  std::vector<int32_t> long_prompt;
+  for (int32_t t = 0; t < 26; ++t) long_prompt.push_back(30 + 7 * t);
+  const std::vector<NeuronSequence> prompts = {{3, {5, 6, 7}}, {200, {5, 6, 7}}, {9, {1, 2, 3, 4, 8}}, {4, long_prompt}, {7, {42}}};
+  std::vector<ActivationOracle::MaskedVariant> variants;
+  for (size_t p = 0; p < prompts.size(); ++p)
+    for (int32_t k = 0; k < static_cast<int32_t>(prompts[p].tokens.size()); k += p == 3 ? 5 : 1) variants.push_back({p, k});
+  variants.push_back({2, 3});  // asked twice
+  const auto got = oracle.masked_activations(prompts, 500, variants);
+  const int64_t prefixed_tokens = oracle.forward_tokens();
+  ModelOracle whole(model, 1, kind, bos, 64);
+  const auto expected = whole.ActivationOracle::masked_activations(prompts, 500, variants);
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t v = 0; v < got.size(); ++v) {
+    ASSERT_EQ(got[v].size(), expected[v].size()) << "variant " << v;
+    for (size_t j = 0; j < got[v].size(); ++j) EXPECT_NEAR(got[v][j], expected[v][j], 2e-5) << "variant " << v << " position " << j;
+  }
+  // Fewer tokens: each prompt once, each variant from its mask on.
+  EXPECT_LT(prefixed_tokens, whole.forward_tokens());
+}
+
+TEST(ModelOracle, MaskedVariantsFromAPrefixEqualWholeRuns) {
+  expect_masked_variants_as_whole(kModel, "mlp.hook_post", 511);
+  expect_masked_variants_as_whole(kModel, "mlp.hook_post", -1);
+  expect_masked_variants_as_whole(std::string(N2G_FIXTURES) + "/models/tiny-neox", "mlp.hook_post", 0);
+  expect_masked_variants_as_whole(std::string(N2G_FIXTURES) + "/models/tiny-solu-tl", "mlp.hook_mid", 0);
+}
+
 TEST(ModelOracle, ActivationsOfSoluModelsReadWholeRows) {
   expect_neuron_columns(std::string(N2G_FIXTURES) + "/models/tiny-solu-tl", "mlp.hook_mid");
 }
