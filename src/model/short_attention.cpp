@@ -26,7 +26,7 @@ Acc dot(const T* a, const T* b, int64_t n) {
 }  // namespace
 
 at::Tensor short_causal_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) {
-  const int64_t B = q.size(0), T = q.size(1), H = q.size(2), dh = q.size(3);
+  const int64_t B = q.size(0), T = q.size(1), H = q.size(2), dh = q.size(3), P = k.size(1) - T;
   at::Tensor z = at::empty({B, T, H, dh}, q.options());
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, q.scalar_type(), "short_causal_attention", [&] {
     using Acc = at::opmath_type<scalar_t>;
@@ -35,20 +35,20 @@ at::Tensor short_causal_attention(const at::Tensor& q, const at::Tensor& k, cons
     const auto at = [](const at::Tensor& t, int64_t b, int64_t i, int64_t h) {
       return b * t.stride(0) + i * t.stride(1) + h * t.stride(2);
     };
-    std::vector<Acc> weight(T), out(dh);
+    std::vector<Acc> weight(P + T), out(dh);
     for (int64_t b = 0; b < B; ++b)
       for (int64_t h = 0; h < H; ++h)
         for (int64_t i = 0; i < T; ++i) {
           const scalar_t* query = Q + at(q, b, i, h);
           Acc peak = -std::numeric_limits<Acc>::infinity();
-          for (int64_t j = 0; j <= i; ++j) {
+          for (int64_t j = 0; j <= P + i; ++j) {
             weight[j] = dot<Acc>(query, K + at(k, b, j, h), dh) * static_cast<Acc>(scale);
             peak = std::max(peak, weight[j]);
           }
           Acc total = 0;
-          for (int64_t j = 0; j <= i; ++j) total += weight[j] = std::exp(weight[j] - peak);
+          for (int64_t j = 0; j <= P + i; ++j) total += weight[j] = std::exp(weight[j] - peak);
           std::fill(out.begin(), out.end(), Acc(0));
-          for (int64_t j = 0; j <= i; ++j) {
+          for (int64_t j = 0; j <= P + i; ++j) {
             const scalar_t* value = V + at(v, b, j, h);
             const Acc w = weight[j] / total;
             for (int64_t d = 0; d < dh; ++d) out[d] += w * static_cast<Acc>(value[d]);

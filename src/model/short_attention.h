@@ -12,9 +12,10 @@ namespace n2g {
 // Sequences up to this length take the direct path on the CPU.
 constexpr int64_t kShortAttentionMax = 20;
 
-// q, k, v: [B, T, H, dh], any strides with unit stride along dh -> z: [B, T, H, dh] contiguous.
-// z[b, i, h] = sum_{j <= i} softmax_j(scale * q[b, i, h] . k[b, j, h]) v[b, j, h], accumulated in
-// float32 for 16-bit inputs.
+// q: [B, T, H, dh]; k, v: [B, P + T, H, dh] (the queries are the last T of the P + T positions: a
+// key/value prefix of P); any strides with unit stride along dh -> z: [B, T, H, dh] contiguous.
+// z[b, i, h] = sum_{j <= P + i} softmax_j(scale * q[b, i, h] . k[b, j, h]) v[b, j, h], accumulated
+// in float32 for 16-bit inputs. The same query and keys give the same bits with or without a prefix.
 at::Tensor short_causal_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale);
 
 }  // namespace n2g

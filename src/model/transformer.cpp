@@ -71,7 +71,7 @@ struct BlockImpl : torch::nn::Module {
       v = at::cat({prefix->values, v}, 2);
     }
     if (record) *record = {k, v};
-    if (!prefix && x.device().is_cpu() && T <= kShortAttentionMax) {
+    if (x.device().is_cpu() && k.size(2) <= kShortAttentionMax) {
       const at::Tensor z = short_causal_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
                                                   1.0 / std::sqrt(static_cast<double>(dh)));
       return at::addmm(b_o, z.view({B * T, H * dh}), w_o).view({B, T, -1});
