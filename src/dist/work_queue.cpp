@@ -2,20 +2,17 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "n2g/dist/collectives.h"
 #include "n2g/errors.h"
 
 namespace n2g {
 
-WorkQueue::WorkQueue(const std::vector<std::vector<char>>& units, const RankContext& context) : context_(context) {
-  std::vector<int64_t> mine{0};
-  for (const auto& unit : units) {
-    data_.insert(data_.end(), unit.begin(), unit.end());
-    mine.push_back(static_cast<int64_t>(data_.size()));
-  }
-  const std::vector<char> bytes(reinterpret_cast<const char*>(mine.data()),
-                                reinterpret_cast<const char*>(mine.data() + mine.size()));
+WorkQueue::WorkQueue(std::vector<char> data, std::vector<int64_t> offsets, const RankContext& context)
+    : context_(context), data_(std::move(data)) {
+  const std::vector<char> bytes(reinterpret_cast<const char*>(offsets.data()),
+                                reinterpret_cast<const char*>(offsets.data() + offsets.size()));
   for (const auto& theirs : allgather_bytes(bytes, context.comm)) {
     const auto* first = reinterpret_cast<const int64_t*>(theirs.data());
     offsets_.emplace_back(first, first + theirs.size() / sizeof(int64_t));

@@ -227,34 +227,34 @@ std::map<int64_t, AtlasRow> finished_rows(const std::string& dir, uint64_t run_f
   return rows;
 }
 
-// The waves of this rank's unfinished neurons, each serialized as its candidates: one layer each,
+// The queue of this rank's unfinished neurons in waves, each serialized as its candidates: one layer each,
 // at most run.neurons_per_wave neurons, and on more than one rank small enough that the rank has
 // about kWavesPerRank of them, so that ranks that run out take over the last waves of the others
 // (fit costs vary tenfold between neurons and cannot be told from the scan). Deeper layers first:
 // they cost more.
 constexpr size_t kWavesPerRank = 8;
 
-std::vector<std::vector<char>> waves_of(const std::map<int32_t, std::vector<const NeuronCandidates*>>& to_fit,
-                                        const SweepConfig& config, const RankContext& context) {
+WorkQueue queue_of_waves(const std::map<int32_t, std::vector<const NeuronCandidates*>>& to_fit, const SweepConfig& config,
+                         const RankContext& context) {
   size_t count = 0;
   for (const auto& [layer, neurons] : to_fit) count += neurons.size();
   const size_t most = static_cast<size_t>(config.run.neurons_per_wave);
   const size_t size = context.world_size == 1 ? most : std::clamp<size_t>((count + kWavesPerRank - 1) / kWavesPerRank, 1, most);
-  std::vector<std::vector<char>> waves;
+  ByteWriter out;
+  std::vector<int64_t> offsets{0};
   for (auto layer = to_fit.rbegin(); layer != to_fit.rend(); ++layer) {
     const auto& neurons = layer->second;
     for (size_t first = 0; first < neurons.size(); first += size) {
-      ByteWriter out;
       for (size_t i = first; i < std::min(neurons.size(), first + size); ++i) encode_candidates(out, *neurons[i]);
-      waves.push_back(out.bytes());
+      offsets.push_back(static_cast<int64_t>(out.bytes().size()));
     }
   }
-  return waves;
+  return WorkQueue(std::move(out.bytes()), std::move(offsets), context);
 }
 
 }  // namespace
 
-FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfig& config, const SweepSetup& setup,
+FitResult fit_owned(std::vector<NeuronCandidates> owned, const SweepConfig& config, const SweepSetup& setup,
                     const Transformer& model, uint64_t run_fingerprint, const RankContext& context, std::ostream& log) {
   const auto start = Clock::now();
   const TokenTable table(setup.vocab, setup.special);
@@ -270,7 +270,9 @@ FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfi
   result.fitted = result.resumed = resumed;
   ProgressBar bar("fit", setup.neurons.size(), "neurons", context.is_root() && config.run.progress, log);
   int waves_written = 0;
-  WorkQueue queue(waves_of(to_fit, config, context), context);
+  WorkQueue queue = queue_of_waves(to_fit, config, context);
+  to_fit.clear();
+  owned = {};  // the queue holds them now
   while (const auto wave = queue.next()) {
     std::vector<NeuronCandidates> candidates;
     ByteReader in(wave->data(), wave->size());

@@ -6,22 +6,19 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <set>
 
 namespace n2g {
 
 ModelOracle::ModelOracle(const Transformer& model, int layer, const std::string& hook_kind, int32_t bos, int64_t batch_tokens,
-                         int64_t min_tokens_saved_per_call)
-    : model_(model), hook_("blocks." + std::to_string(layer) + "." + hook_kind), bos_(bos), batch_tokens_(batch_tokens),
-      min_tokens_saved_per_call_(min_tokens_saved_per_call) {
+                         MaskedPath masked_path)
+    : model_(model), hook_("blocks." + std::to_string(layer) + "." + hook_kind), bos_(bos), batch_tokens_(batch_tokens) {
   model_.resolve_hook(hook_);
-  // A forward call's fixed cost (about 30 operations a layer, a few microseconds each on a CPU core)
-  // in tokens of this model (about 24 d_model^2 flops a token and layer at ~50 GFLOP/s): 38 tokens
-  // at d_model 128 (the demo), 1 at 768 (GPT-2 small). n2g_bench_fit: on the demo the prefix saved
-  // 27% of saliency tokens but no time; on the GPT-2-small shape 41% of them and 11% of the fit.
-  const double d_model = static_cast<double>(model.spec().d_model);
-  if (min_tokens_saved_per_call_ <= 0)
-    min_tokens_saved_per_call_ = std::max<int64_t>(1, static_cast<int64_t>(625000.0 / (d_model * d_model)));
+  // n2g_bench_fit (one CPU core): on the demo model (d_model 128) the prefix saved 27% of saliency's
+  // tokens but no time (each masked position is one more forward call, whose fixed cost there is
+  // worth about 40 tokens); on the GPT-2-small shape (768) it saved 41% of them and 11% of the fit.
+  // Untried on GPUs, where a call's fixed cost is larger still.
+  prefix_ = masked_path == MaskedPath::prefix ||
+            (masked_path == MaskedPath::by_model && model.device().is_cpu() && model.spec().d_model >= 512);
 }
 
 std::vector<std::vector<size_t>> ModelOracle::plan(const std::vector<const std::vector<int32_t>*>& sequences) const {
@@ -63,6 +60,7 @@ at::Tensor ModelOracle::hook_columns(std::map<int32_t, int64_t>& column_of) cons
 std::vector<std::vector<float>> ModelOracle::masked_activations(const std::vector<NeuronSequence>& prompts,
                                                                 int32_t mask_token,
                                                                 const std::vector<MaskedVariant>& variants) {
+  if (!prefix_) return ActivationOracle::masked_activations(prompts, mask_token, variants);
   torch::NoGradGuard no_grad;
   // Each distinct prompt runs once, recording its keys and values; each variant then runs only
   // from its masked position on, after those of the positions before it.
@@ -78,7 +76,6 @@ std::vector<std::vector<float>> ModelOracle::masked_activations(const std::vecto
     variants_of[entry->second].push_back(v);
   }
   std::vector<std::vector<float>> out(variants.size());
-  std::vector<size_t> whole;  // variants of groups where a prefix would not pay: run whole
   const int64_t skip = bos_ >= 0 ? 1 : 0;
   const auto start = std::chrono::steady_clock::now();
   for (const auto& rows : plan(unique)) {  // prompts of one length
@@ -86,20 +83,11 @@ std::vector<std::vector<float>> ModelOracle::masked_activations(const std::vecto
     if (length == 0) continue;
     std::map<int32_t, int64_t> column_of;
     std::map<int32_t, std::vector<std::pair<int64_t, size_t>>> at_position;  // masked position -> (row, variant)
-    std::set<std::pair<int64_t, int32_t>> distinct;                          // (row, masked position)
     for (size_t r = 0; r < rows.size(); ++r)
       for (size_t v : variants_of[rows[r]]) {
         column_of.emplace(prompts[variants[v].prompt].neuron, 0);
         at_position[variants[v].position].emplace_back(static_cast<int64_t>(r), v);
-        distinct.emplace(static_cast<int64_t>(r), variants[v].position);
       }
-    // Tokens saved against running each variant whole, for one more forward call per masked position.
-    int64_t saved = static_cast<int64_t>(distinct.size()) * (skip + length) - static_cast<int64_t>(rows.size()) * (skip + length);
-    for (const auto& [r, k] : distinct) saved -= length - k;
-    if (saved < static_cast<int64_t>(at_position.size()) * min_tokens_saved_per_call_) {
-      for (size_t r = 0; r < rows.size(); ++r) whole.insert(whole.end(), variants_of[rows[r]].begin(), variants_of[rows[r]].end());
-      continue;
-    }
     const at::Tensor columns = hook_columns(column_of);
     const at::Tensor tokens = input(unique, rows);  // [G, skip + length]
     AttentionKeys keys;
@@ -133,12 +121,6 @@ std::vector<std::vector<float>> ModelOracle::masked_activations(const std::vecto
     }
   }
   forward_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!whole.empty()) {
-    std::vector<MaskedVariant> rest;
-    for (size_t v : whole) rest.push_back(variants[v]);
-    auto values = ActivationOracle::masked_activations(prompts, mask_token, rest);
-    for (size_t i = 0; i < whole.size(); ++i) out[whole[i]] = std::move(values[i]);
-  }
   return out;
 }
 

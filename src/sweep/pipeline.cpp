@@ -123,8 +123,8 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   std::optional<FileLock> output_lock, checkpoint_lock;  // rank 0's, until the atlas is in place
   open_checkpoints(config, identity, restart, context, output_lock, checkpoint_lock);
 
-  const ScanResult scan = scan_and_exchange(config, *setup, *model, run_fingerprint, context, log);
-  const FitResult fit = fit_owned(scan.owned, config, *setup, *model, run_fingerprint, context, log);
+  ScanResult scan = scan_and_exchange(config, *setup, *model, run_fingerprint, context, log);
+  const FitResult fit = fit_owned(std::move(scan.owned), config, *setup, *model, run_fingerprint, context, log);
 
   AtlasHeader header;
   header.model = config.model.path;

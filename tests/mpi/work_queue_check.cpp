@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "n2g/dist/collectives.h"
@@ -20,12 +21,14 @@ int main(int argc, char** argv) {
   try {
     const n2g::RankContext context = n2g::make_rank_context(MPI_COMM_WORLD);
     const int count = context.rank == 0 ? 40 : context.rank == 1 ? 3 : 0;
-    std::vector<std::vector<char>> units;
+    std::vector<char> data;
+    std::vector<int64_t> offsets{0};
     for (int u = 0; u < count; ++u) {  // "rank:unit" and a tail of u bytes, so units differ in size
-      std::string text = std::to_string(context.rank) + ":" + std::to_string(u) + ":" + std::string(u, 'x');
-      units.emplace_back(text.begin(), text.end());
+      const std::string text = std::to_string(context.rank) + ":" + std::to_string(u) + ":" + std::string(u, 'x');
+      data.insert(data.end(), text.begin(), text.end());
+      offsets.push_back(static_cast<int64_t>(data.size()));
     }
-    n2g::WorkQueue queue(units, context);
+    n2g::WorkQueue queue(std::move(data), std::move(offsets), context);
     std::string taken;
     while (const auto unit = queue.next()) {
       taken += std::string(unit->begin(), unit->end()) + "\n";

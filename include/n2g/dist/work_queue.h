@@ -16,8 +16,9 @@ namespace n2g {
 
 class WorkQueue {
  public:
-  // Collective. `units`: this rank's units, serialized, in the order they are to be taken.
-  WorkQueue(const std::vector<std::vector<char>>& units, const RankContext& context);
+  // Collective. `data`: this rank's units, serialized and concatenated in the order they are to be
+  // taken; unit u is data[offsets[u], offsets[u + 1]) (offsets start at 0 and end at data.size()).
+  WorkQueue(std::vector<char> data, std::vector<int64_t> offsets, const RankContext& context);
   // Not collective, so that a rank leaving on an error never waits here; finish() frees the windows.
   ~WorkQueue() = default;
   WorkQueue(const WorkQueue&) = delete;

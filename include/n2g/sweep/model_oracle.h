@@ -18,17 +18,17 @@ namespace n2g {
 
 class ModelOracle : public ActivationOracle {
  public:
+  // How saliency runs masked variants: from a key/value prefix, whole, or as measured to pay for the
+  // model (a prefix on CPUs for d_model >= 512, such as GPT-2 small; whole elsewhere).
+  enum class MaskedPath { by_model, prefix, whole };
   // `hook_kind`: mlp.hook_post etc.; `bos` prepended when >= 0.
-  // `min_tokens_saved_per_call`: saliency uses a key/value prefix for a group of prompts only where
-  // it saves this many forward tokens per extra forward call; 0 estimates it from the model's width
-  // (a call's fixed cost in tokens: 38 at d_model 128, 1 at 768).
   ModelOracle(const Transformer& model, int layer, const std::string& hook_kind, int32_t bos, int64_t batch_tokens,
-              int64_t min_tokens_saved_per_call = 0);
+              MaskedPath masked_path = MaskedPath::by_model);
 
   std::vector<std::vector<float>> activations(const std::vector<NeuronSequence>& batch) override;
-  // Each distinct prompt runs once and keeps its keys and values; a variant runs from its masked
-  // position on (key/value prefix): about half the tokens of running every variant whole, for one
-  // forward call per masked position; groups where that does not pay run whole.
+  // With a prefix: each distinct prompt runs once and keeps its keys and values, and a variant runs
+  // from its masked position on: about half the tokens of running every variant whole, for one
+  // more forward call per masked position.
   std::vector<std::vector<float>> masked_activations(const std::vector<NeuronSequence>& prompts, int32_t mask_token,
                                                      const std::vector<MaskedVariant>& variants) override;
   std::vector<std::vector<int32_t>> substitutes(const std::vector<SubstituteRequest>& requests, AugmentMethod method,
@@ -53,7 +53,7 @@ class ModelOracle : public ActivationOracle {
   int32_t bos_;
   int64_t batch_tokens_;
   at::Tensor normalized_embedding_;  // [V, D], made on first use
-  int64_t min_tokens_saved_per_call_;  // a key/value prefix must save this many tokens a forward call
+  bool prefix_;  // masked variants from a key/value prefix
   double forward_seconds_ = 0;
   int64_t forward_tokens_ = 0;
 };

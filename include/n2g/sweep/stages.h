@@ -52,7 +52,7 @@ struct FitResult {
 // Stages 3 and 4: this rank's neurons in waves (one layer each, at most run.neurons_per_wave);
 // collective: a rank that runs out of waves takes over waves of others (dist/work_queue.h), so
 // `rows` may hold other ranks' neurons too (ascending).
-FitResult fit_owned(const std::vector<NeuronCandidates>& owned, const SweepConfig& config, const SweepSetup& setup,
+FitResult fit_owned(std::vector<NeuronCandidates> owned, const SweepConfig& config, const SweepSetup& setup,
                     const Transformer& model, uint64_t run_fingerprint, const RankContext& context, std::ostream& log);
 
 }  // namespace n2g

@@ -40,7 +40,7 @@ TEST(ModelOracle, ActivationsAreEachSequencesNeuronColumn) { expect_neuron_colum
 // prompt shared by two neurons, and long prompts beyond the direct-attention limit.
 void expect_masked_variants_as_whole(const std::string& model_dir, const std::string& kind, int32_t bos) {
   const Transformer model = Transformer::load(model_dir);
-  ModelOracle oracle(model, 1, kind, bos, 64, /*min_tokens_saved_per_call=*/1);  // a prefix wherever it saves
+  ModelOracle oracle(model, 1, kind, bos, 64, ModelOracle::MaskedPath::prefix);
   std::vector<int32_t> long_prompt;
   for (int32_t t = 0; t < 26; ++t) long_prompt.push_back(30 + 7 * t);
   const std::vector<NeuronSequence> prompts = {{3, {5, 6, 7}}, {200, {5, 6, 7}}, {9, {1, 2, 3, 4, 8}}, {4, long_prompt}, {7, {42}}};
@@ -50,8 +50,8 @@ void expect_masked_variants_as_whole(const std::string& model_dir, const std::st
   variants.push_back({2, 3});  // asked twice
   const auto got = oracle.masked_activations(prompts, 500, variants);
   const int64_t prefixed_tokens = oracle.forward_tokens();
-  ModelOracle whole(model, 1, kind, bos, 64);
-  const auto expected = whole.ActivationOracle::masked_activations(prompts, 500, variants);
+  ModelOracle whole(model, 1, kind, bos, 64, ModelOracle::MaskedPath::whole);
+  const auto expected = whole.masked_activations(prompts, 500, variants);
   ASSERT_EQ(got.size(), expected.size());
   for (size_t v = 0; v < got.size(); ++v) {
     ASSERT_EQ(got[v].size(), expected[v].size()) << "variant " << v;
@@ -59,7 +59,7 @@ void expect_masked_variants_as_whole(const std::string& model_dir, const std::st
   }
   // Fewer tokens: each prompt once, each variant from its mask on.
   EXPECT_LT(prefixed_tokens, whole.forward_tokens());
-  // Estimated from the width (d_model 64: a call costs about 150 tokens), no group pays: all run whole.
+  // By the model: narrow models (d_model 64) run their variants whole.
   ModelOracle by_width(model, 1, kind, bos, 64);
   by_width.masked_activations(prompts, 500, variants);
   EXPECT_EQ(by_width.forward_tokens(), whole.forward_tokens());
