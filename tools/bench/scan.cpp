@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "n2g/fit/split.h"
 #include "n2g/io/dataset.h"
 #include "n2g/model/threads.h"
 #include "n2g/sweep/scan.h"
@@ -39,6 +40,8 @@ double scan_seconds(const Transformer& model, const std::string& path, int batch
   options.batch_windows = batch;
   options.bos = 50256;
   options.special = {50256};
+  for (int layer = 0; layer < model.spec().n_layers; ++layer)  // the sweep's random windows (116 by default)
+    options.sampled.push_back(sample_windows(data.n_windows(), 116, 0, layer));
   const auto start = std::chrono::steady_clock::now();
   scan_windows(model, data, 0, data.n_windows(), neurons, options, [](int64_t) {});
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
