@@ -48,6 +48,20 @@ TestSetReport test_set_report(const AtlasReader& atlas, const std::string& prefi
   return report;
 }
 
+const std::pair<const char*, CorrelationSummary LayerReport::*> kCorrelations[] = {
+    {"graph_random", &LayerReport::graph_random},
+    {"graph_all", &LayerReport::graph_all},
+    {"token_random", &LayerReport::token_random},
+    {"token_all", &LayerReport::token_all}};
+
+CorrelationSummary summarize_correlation(const std::vector<float>& column, const std::vector<size_t>& rows) {
+  std::vector<float> values;
+  for (size_t r : rows)
+    if (!std::isnan(column[r])) values.push_back(column[r]);
+  if (values.empty()) return {};
+  return {std::accumulate(values.begin(), values.end(), 0.0f) / values.size(), bootstrap_mean_interval(values)};
+}
+
 }  // namespace
 
 std::vector<LayerReport> layer_reports(const AtlasReader& atlas) {
@@ -81,6 +95,9 @@ std::vector<LayerReport> layer_reports(const AtlasReader& atlas) {
     const auto& rows = ok_rows[l];
     report.top = test_set_report(atlas, "/", firing, rows);
     report.random = test_set_report(atlas, "/random/", random_firing, rows);
+    for (const auto& [name, field] : kCorrelations)
+      if (atlas.has_dataset(std::string("/correlation/") + name))
+        report.*field = summarize_correlation(atlas.float_column(std::string("/correlation/") + name), rows);
     // Pooled: the confusion counts follow exactly from the two recalls and the real class sizes.
     ConfusionCounts total;
     std::vector<float> sizes, densities;
@@ -155,7 +172,9 @@ std::string format_reports(const std::vector<LayerReport>& reports, const std::s
             << predictor << "_f1," << name << "_" << predictor << "_f1_low," << name << "_" << predictor << "_f1_high";
     }
     out << ",top_n2g_pooled_precision,top_n2g_pooled_recall,top_n2g_pooled_f1,median_graph_nodes,"
-           "train_firing_per_window,miss_token_absent,miss_context_unmatched\n";
+           "train_firing_per_window,miss_token_absent,miss_context_unmatched";
+    for (const auto& [name, field] : kCorrelations) out << ",r_" << name << ",r_" << name << "_low,r_" << name << "_high";
+    out << "\n";
     for (const auto& r : reports) {
       out << r.layer << "," << r.neurons << "," << r.ok << "," << r.dead << "," << r.failed << "," << r.pending;
       for (const auto& [name, set] : kTestSets) {
@@ -165,7 +184,10 @@ std::string format_reports(const std::vector<LayerReport>& reports, const std::s
           out << "," << triple(p->mean, ",") << "," << interval(p->f1_interval, ",");
       }
       out << "," << triple(r.top.n2g_pooled, ",") << "," << number(r.median_graph_nodes) << ","
-          << number(r.train_firing_per_window) << "," << r.miss_token_absent << "," << r.miss_context_unmatched << "\n";
+          << number(r.train_firing_per_window) << "," << r.miss_token_absent << "," << r.miss_context_unmatched;
+      for (const auto& [name, field] : kCorrelations)
+        out << "," << number((r.*field).mean) << "," << interval((r.*field).interval, ",");
+      out << "\n";
     }
   } else if (format == "markdown") {
     out << "| layer | neurons (ok / dead / failed) | test set | neurons scored (left out) | N2G P / R / F1 | N2G F1 95% | "
@@ -184,6 +206,16 @@ std::string format_reports(const std::vector<LayerReport>& reports, const std::s
     out << text_table(reports, "top-window test half: means over neurons with a real firing, 95% bootstrap intervals", &LayerReport::top, true);
     out << text_table(reports, "random windows: the same predictors on windows drawn at random", &LayerReport::random, false);
     char line[200];
+    out << "correlation of predicted and real activation (Pearson r, mean over ok neurons, 95% bootstrap interval)\n";
+    std::snprintf(line, sizeof(line), "%-6s %-20s %-20s %-20s %-20s\n", "layer", "N2G random", "N2G top+random",
+                  "token random", "token top+random");
+    out << line;
+    for (const auto& r : reports) {
+      const auto cell = [](const CorrelationSummary& c) { return number(c.mean) + " [" + interval(c.interval, "-") + "]"; };
+      std::snprintf(line, sizeof(line), "%-6d %-20s %-20s %-20s %-20s\n", r.layer, cell(r.graph_random).c_str(),
+                    cell(r.graph_all).c_str(), cell(r.token_random).c_str(), cell(r.token_all).c_str());
+      out << line;
+    }
     std::snprintf(line, sizeof(line), "%-6s %-13s %-24s %-s\n", "layer", "median nodes", "firing per train window",
                   "missed firings: token absent / context unmatched");
     out << line;

@@ -305,6 +305,7 @@ struct Predictors {
 // One test set's real activations and each predictor's predictions.
 struct TestScores {
   NeuronScores graph, token, ngram;
+  CorrelationSums graph_correlation, token_correlation;
 };
 
 TestScores score_test_set(const Predictors& predictors, const std::vector<std::vector<int32_t>>& windows,
@@ -327,6 +328,11 @@ TestScores score_test_set(const Predictors& predictors, const std::vector<std::v
         }
   }
   TestScores scores;
+  for (size_t w = 0; w < windows.size(); ++w) {
+    const auto skipped = special_positions(windows[w], table);
+    scores.graph_correlation.add(real[w], graph[w], skipped);
+    scores.token_correlation.add(real[w], token[w], skipped);
+  }
   scores.graph = score_predictor(windows, real, graph, table, eval.fire_threshold);
   if (eval.baselines) {
     scores.token = score_predictor(windows, real, token, table, eval.fire_threshold);
@@ -390,12 +396,19 @@ void evaluate(const TokenTable& table, const FitParams& params, const EvalParams
       fit.scores = top.graph;
       fit.token_baseline = top.token;
       fit.ngram_baseline = top.ngram;
+      CorrelationSums graph_all = top.graph_correlation, token_all = top.token_correlation;
       if (!wave.random_test[t].empty()) {
         const TestScores random = score_test_set(predictors, wave.random_test[t], wave.random_test_acts[t], inverse, table, eval, nullptr);
         fit.random_scores = random.graph;
         fit.random_token_baseline = random.token;
         fit.random_ngram_baseline = random.ngram;
+        fit.correlation.graph_random = random.graph_correlation.pearson();
+        fit.correlation.token_random = random.token_correlation.pearson();
+        graph_all += random.graph_correlation;
+        token_all += random.token_correlation;
       }
+      fit.correlation.graph_all = graph_all.pearson();
+      fit.correlation.token_all = token_all.pearson();
     } catch (const std::exception& error) {
       fit.failed = true;
       fit.error = error.what();

@@ -27,6 +27,39 @@ void count_firings(const std::vector<float>& real, const std::vector<float>& pre
   }
 }
 
+void CorrelationSums::add(const std::vector<float>& real_values, const std::vector<float>& predicted_values,
+                          const std::vector<bool>& skip) {
+  for (size_t j = 0; j < real_values.size(); ++j) {
+    if (skip[j]) continue;
+    const double x = real_values[j], y = predicted_values[j];
+    n += 1;
+    real += x;
+    predicted += y;
+    real_squared += x * x;
+    predicted_squared += y * y;
+    product += x * y;
+  }
+}
+
+CorrelationSums& CorrelationSums::operator+=(const CorrelationSums& o) {
+  n += o.n;
+  real += o.real;
+  predicted += o.predicted;
+  real_squared += o.real_squared;
+  predicted_squared += o.predicted_squared;
+  product += o.product;
+  return *this;
+}
+
+float CorrelationSums::pearson() const {
+  if (n < 2) return kNotANumber;
+  const double real_variance = real_squared - real * real / n, predicted_variance = predicted_squared - predicted * predicted / n;
+  // Relative to the sums' size: a constant side leaves only rounding behind.
+  if (!(real_variance > 1e-12 * real_squared) || !(predicted_variance > 1e-12 * predicted_squared)) return kNotANumber;
+  const double covariance = product - real * predicted / n;
+  return static_cast<float>(std::clamp(covariance / std::sqrt(real_variance * predicted_variance), -1.0, 1.0));
+}
+
 ClassScores class_scores(int64_t true_positive, int64_t false_positive, int64_t false_negative) {
   if (true_positive == 0)
     return {false_positive == 0 ? kNotANumber : 0.0f, false_negative == 0 ? 1.0f : 0.0f,

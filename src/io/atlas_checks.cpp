@@ -46,6 +46,8 @@ void check_atlas_consistency(hid_t root, const std::string& path, int64_t vocab,
                         " rows, expected " + std::to_string(N) + " (damaged atlas?)");
   }
   for (const auto& c : kScoreColumns) check_length(h5::read_dataset<float>(root, c.path, path), N, path + ": " + c.path);
+  for (const auto& c : kOptionalFloatColumns)
+    if (h5::exists(root, c.path)) check_length(h5::read_dataset<float>(root, c.path, path), N, path + ": " + c.path);
   const auto offset = h5::read_dataset<int64_t>(root, "/graphs/node_offset", path);
   const auto count = h5::read_dataset<int32_t>(root, "/graphs/node_count", path);
   const auto token = h5::read_dataset<int32_t>(root, "/graphs/token", path);

@@ -53,6 +53,13 @@ inline const RowColumn<float> kFloatColumns[] = {
     {"/diagnostics/train_firing_per_window", &AtlasRow::train_firing_per_window},
     {"/diagnostics/rate_threshold", &AtlasRow::rate_threshold},
 };
+// Float columns that atlases written before them lack: read as NaN there.
+inline const RowColumn<float> kOptionalFloatColumns[] = {
+    {"/correlation/graph_random", &AtlasRow::correlation_graph_random},
+    {"/correlation/graph_all", &AtlasRow::correlation_graph_all},
+    {"/correlation/token_random", &AtlasRow::correlation_token_random},
+    {"/correlation/token_all", &AtlasRow::correlation_token_all},
+};
 inline const RowColumn<int64_t> kCountColumns[] = {
     {"/stats/firing_count", &AtlasRow::firing_count},
     {"/stats/nonfiring_count", &AtlasRow::nonfiring_count},

@@ -74,6 +74,8 @@ AtlasRow AtlasReader::row(int64_t row) const {
   r.example_split = h5::read_rows<uint8_t>(h5::open_dataset(f, "/examples/split", path_), row, 1);
   for (const auto& c : kScoreColumns) r.*c.scores.*c.field = one<float>(f, c.path, row, path_);
   for (const auto& c : kFloatColumns) r.*c.field = one<float>(f, c.path, row, path_);
+  for (const auto& c : kOptionalFloatColumns)
+    if (h5::exists(f, c.path)) r.*c.field = one<float>(f, c.path, row, path_);
   for (const auto& c : kCountColumns) r.*c.field = one<int64_t>(f, c.path, row, path_);
   const auto rows_of = [&](auto& field, const char* dataset) {
     using T = typename std::remove_reference_t<decltype(field)>::value_type;
@@ -121,6 +123,11 @@ RunTimings AtlasReader::run() const {
 std::vector<float> AtlasReader::float_column(const std::string& path) const {
   std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
   return h5::read_dataset<float>(file_->file, path, path_);
+}
+
+bool AtlasReader::has_dataset(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
+  return h5::exists(file_->file, path);
 }
 
 std::vector<int32_t> AtlasReader::int_column(const std::string& path) const {

@@ -10,7 +10,8 @@ void row_fields(Stream& stream, Row& r) {
                 r.example_activation, r.example_split, r.firing, r.nonfiring, r.accuracy, r.firing_count,
                 r.nonfiring_count, r.token_baseline, r.ngram_baseline, r.random_firing, r.random_token_baseline,
                 r.random_ngram_baseline, r.random_firing_count, r.random_nonfiring_count, r.miss_token_absent,
-                r.miss_context_unmatched, r.train_firing_per_window, r.rate_threshold, r.example_start, r.example_tokens, r.example_values,
+                r.miss_context_unmatched, r.train_firing_per_window, r.rate_threshold, r.correlation_graph_random,
+                r.correlation_graph_all, r.correlation_token_random, r.correlation_token_all, r.example_start, r.example_tokens, r.example_values,
                 r.example_scale, r.quantile_window, r.quantile_activation, r.quantile_start, r.quantile_tokens,
                 r.quantile_values, r.histogram, r.share_above_half_max, r.output_tokens, r.output_values, r.graph.token, r.graph.parent,
                 r.graph.importance, r.graph.end_activation, r.graph.activator);

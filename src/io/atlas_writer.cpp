@@ -82,6 +82,7 @@ void write_numeric(hid_t file, const AtlasHeader& header, const std::vector<std:
   create<uint8_t>(file, "/examples/split", {N, K});
   for (const auto& column : kScoreColumns) create<float>(file, column.path, {N});
   for (const auto& column : kFloatColumns) create<float>(file, column.path, {N});
+  for (const auto& column : kOptionalFloatColumns) create<float>(file, column.path, {N});
   for (const auto& column : kCountColumns) create<int64_t>(file, column.path, {N});
   const hsize_t W = kExampleWidth, Q = kQuantileExamples, O = 2 * kOutputTokens;
   create<int32_t>(file, "/examples/start", {N, K});
@@ -154,7 +155,11 @@ void write_numeric(hid_t file, const AtlasHeader& header, const std::vector<std:
     for (const auto& entry : rows) values.push_back(entry.second.*c.scores.*c.field);
     write_runs(file, c.path, runs, 1, values, xfer);
   }
-  for (const auto& c : kFloatColumns) write_runs(file, c.path, runs, 1, column([&c](const AtlasRow& r) { return r.*c.field; }), xfer);
+  const auto write_float = [&](const RowColumn<float>& c) {
+    write_runs(file, c.path, runs, 1, column([&c](const AtlasRow& r) { return r.*c.field; }), xfer);
+  };
+  for (const auto& c : kFloatColumns) write_float(c);
+  for (const auto& c : kOptionalFloatColumns) write_float(c);
   for (const auto& c : kCountColumns) write_runs(file, c.path, runs, 1, column([&c](const AtlasRow& r) { return r.*c.field; }), xfer);
   std::vector<int64_t> offsets;
   std::vector<int32_t> node_count;

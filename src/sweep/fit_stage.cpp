@@ -182,6 +182,10 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
     row.miss_context_unmatched = fit.misses.context_unmatched;
     row.train_firing_per_window = fit.misses.train_firing_per_window;
     row.rate_threshold = fit.rate_threshold;
+    row.correlation_graph_random = fit.correlation.graph_random;
+    row.correlation_graph_all = fit.correlation.graph_all;
+    row.correlation_token_random = fit.correlation.token_random;
+    row.correlation_token_all = fit.correlation.token_all;
   }
   return rows;
 }

@@ -117,9 +117,9 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
 
   const RunIdentity identity = run_identity(config, *setup);
   // The checkpoints' own layout is part of what they must match (2: candidates count non-finite
-  // activations; 3: they hold the activations on the random windows): files of an older n2g are
-  // foreign and their work is redone.
-  const uint64_t run_fingerprint = fingerprint("checkpoint layout 3\n" + identity.text());
+  // activations; 3: they hold the activations on the random windows; 4: rows hold correlations):
+  // files of an older n2g are foreign and their work is redone.
+  const uint64_t run_fingerprint = fingerprint("checkpoint layout 4\n" + identity.text());
   std::optional<FileLock> output_lock, checkpoint_lock;  // rank 0's, until the atlas is in place
   open_checkpoints(config, identity, restart, context, output_lock, checkpoint_lock);
 

@@ -102,6 +102,10 @@ inline AtlasRow synthetic_row(int64_t r) {
   row.miss_context_unmatched = r % 3;
   row.train_firing_per_window = 1.5f + r;
   row.rate_threshold = 0.3f;
+  row.correlation_graph_random = 0.5f + 0.01f * r;
+  row.correlation_graph_all = 0.8f;
+  row.correlation_token_random = r % 2 ? -0.25f : std::numeric_limits<float>::quiet_NaN();
+  row.correlation_token_all = 0.6f;
   return row;
 }
 

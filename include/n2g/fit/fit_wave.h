@@ -41,6 +41,13 @@ struct MissDiagnostics {
   float train_firing_per_window = kNotANumber;  // positions above the activation threshold per train window
 };
 
+// Pearson correlation of each predictor's predicted activation with the neuron's (normalised by
+// a_max) over the positions of the random test windows, and of those and the top-window test half.
+struct Correlations {
+  float graph_random = kNotANumber, graph_all = kNotANumber;
+  float token_random = kNotANumber, token_all = kNotANumber;
+};
+
 struct NeuronFit {
   bool failed = false;
   std::string error;  // why it failed
@@ -49,6 +56,7 @@ struct NeuronFit {
   NeuronScores token_baseline;  // token lookup on the test windows
   NeuronScores ngram_baseline;  // 5-gram lookup on the test windows
   NeuronScores random_scores, random_token_baseline, random_ngram_baseline;  // the same on the random test windows
+  Correlations correlation;
   MissDiagnostics misses;
   float rate_threshold = kNotANumber;  // n2g+: the firing-rate threshold its calibration chose
   // The neuron's activations on random_test (cut to eval.max_tokens), then random_train windows.

@@ -38,6 +38,19 @@ struct NeuronScores {
 void count_firings(const std::vector<float>& real, const std::vector<float>& predicted,
                    const std::vector<bool>& skip, double fire_threshold, ConfusionCounts& counts);
 
+// Pearson correlation of real and predicted activations over positions (ALGORITHM.md section 6,
+// "correlation"), from running sums in double precision so that test sets add up.
+struct CorrelationSums {
+  double n = 0, real = 0, predicted = 0, real_squared = 0, predicted_squared = 0, product = 0;
+
+  // Adds the positions of one sequence; positions where `skip` is set are left out.
+  void add(const std::vector<float>& real, const std::vector<float>& predicted, const std::vector<bool>& skip);
+  CorrelationSums& operator+=(const CorrelationSums& other);
+  // r, or NaN with fewer than 2 positions or when either side is constant (a predictor that
+  // never fires has no correlation, not 0).
+  float pearson() const;
+};
+
 // P, R, F1 with the NaN conventions of section 6.
 ClassScores class_scores(int64_t true_positive, int64_t false_positive, int64_t false_negative);
 

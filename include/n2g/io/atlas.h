@@ -61,6 +61,13 @@ struct AtlasRow {
   int64_t miss_token_absent = 0, miss_context_unmatched = 0;
   float train_firing_per_window = std::numeric_limits<float>::quiet_NaN();
   float rate_threshold = std::numeric_limits<float>::quiet_NaN();  // n2g+: the END threshold its calibration chose
+  // Pearson correlation of the graph's and the token lookup's predicted activation with the
+  // neuron's, over the random test windows and over those and the top-window test half
+  // (ALGORITHM.md section 6, "Correlation").
+  float correlation_graph_random = std::numeric_limits<float>::quiet_NaN();
+  float correlation_graph_all = std::numeric_limits<float>::quiet_NaN();
+  float correlation_token_random = std::numeric_limits<float>::quiet_NaN();
+  float correlation_token_all = std::numeric_limits<float>::quiet_NaN();
   // The top examples' tokens and activations, kExampleWidth around each window's max, so that the
   // atlas shows them alone. Activations are quantised: value = q * example_scale / 127.
   std::vector<int32_t> example_start;   // [K] window position of the slice's first token, -1 where none
@@ -154,6 +161,7 @@ class AtlasReader {
 
   // A whole per-neuron column, e.g. "/stats/firing_f1" or "/neurons/layer" ([N] values).
   std::vector<float> float_column(const std::string& path) const;
+  bool has_dataset(const std::string& path) const;  // e.g. /correlation/*, absent in older atlases
   std::vector<int32_t> int_column(const std::string& path) const;
   std::vector<int64_t> int64_column(const std::string& path) const;
   std::vector<std::string> string_column(const std::string& path) const;

@@ -30,6 +30,28 @@ TEST(Metrics, CountsAndScoresBothClasses) {
   EXPECT_EQ(s.nonfiring_count, 1);
 }
 
+// Worked by hand: real (0, 1, 2, 3) against predicted (0, 0, 1, 1) gives means 1.5 and 0.5,
+// covariance sum 2, variance sums 5 and 1: r = 2 / sqrt(5) = 0.894427; the special position (9, 9)
+// is left out, and a second sequence adds to the same sums.
+TEST(Metrics, PearsonCorrelationByHandAndItsNanConventions) {
+  CorrelationSums sums;
+  sums.add({0, 1, 9}, {0, 0, 9}, {false, false, true});
+  sums.add({2, 3}, {1, 1}, {false, false});
+  EXPECT_NEAR(sums.pearson(), 2.0 / std::sqrt(5.0), 1e-6);
+  CorrelationSums reversed;
+  reversed.add({0, 1, 2, 3}, {3, 2, 1, 0}, std::vector<bool>(4, false));
+  EXPECT_NEAR(reversed.pearson(), -1.0, 1e-6);
+  CorrelationSums both = sums;
+  both += reversed;
+  EXPECT_EQ(both.n, 8);
+  CorrelationSums never_fires;  // a constant prediction has no correlation
+  never_fires.add({0, 1, 2}, {0, 0, 0}, std::vector<bool>(3, false));
+  EXPECT_TRUE(std::isnan(never_fires.pearson()));
+  CorrelationSums one;
+  one.add({1}, {1}, {false});
+  EXPECT_TRUE(std::isnan(one.pearson()));
+}
+
 TEST(Metrics, NanConventionsWhenNothingIsTruePositive) {
   const ClassScores nothing_predicted = class_scores(0, 0, 3);
   EXPECT_TRUE(std::isnan(nothing_predicted.precision));

@@ -100,6 +100,11 @@ TEST(Atlas, ReaderReturnsEveryRowAsWritten) {
     EXPECT_EQ(got.miss_context_unmatched, expected.miss_context_unmatched);
     expect_same_floats({got.train_firing_per_window, got.rate_threshold},
                        {expected.train_firing_per_window, expected.rate_threshold}, "diagnostics");
+    expect_same_floats({got.correlation_graph_random, got.correlation_graph_all, got.correlation_token_random,
+                        got.correlation_token_all},
+                       {expected.correlation_graph_random, expected.correlation_graph_all,
+                        expected.correlation_token_random, expected.correlation_token_all},
+                       "correlations");
     EXPECT_EQ(got.example_start, expected.example_start);
     EXPECT_EQ(got.example_tokens, expected.example_tokens);
     EXPECT_EQ(got.example_values, expected.example_values);
@@ -296,6 +301,28 @@ TEST(Atlas, DamagedOffsetsCountsParentsAndIndexesAreNamed) {
   }
   EXPECT_NE(reader_error(::testing::TempDir() + "/atlas_short_column.h5").find("/neurons/density has 2 rows, expected 7"),
             std::string::npos);
+}
+
+// Atlases written before the correlation columns read as NaN there; a short one is named.
+TEST(Atlas, CorrelationColumnsAreOptionalButChecked) {
+  const std::string good = write_synthetic("atlas_for_correlation.h5");
+  const std::string older = ::testing::TempDir() + "/atlas_without_correlation.h5";
+  fs::copy_file(good, older, fs::copy_options::overwrite_existing);
+  {
+    h5::Handle f = h5::open_file(older, true);
+    H5Ldelete(f, "/correlation", H5P_DEFAULT);
+  }
+  const AtlasReader atlas(older);
+  EXPECT_TRUE(std::isnan(atlas.row(1).correlation_graph_all));
+  EXPECT_EQ(atlas.row(1).firing.f1, synthetic_row(1).firing.f1);
+  const std::string short_column = ::testing::TempDir() + "/atlas_short_correlation.h5";
+  fs::copy_file(good, short_column, fs::copy_options::overwrite_existing);
+  {
+    h5::Handle f = h5::open_file(short_column, true);
+    H5Ldelete(f, "/correlation/graph_all", H5P_DEFAULT);
+    h5::write_dataset<float>(f, "/correlation/graph_all", {3}, {0.5f, 0.5f, 0.5f});
+  }
+  EXPECT_NE(reader_error(short_column).find("/correlation/graph_all"), std::string::npos);
 }
 
 // A write that fails (files limited to a few KiB, as a full disk would stop them, at several points

@@ -105,6 +105,16 @@ TEST(Report, LayerTableFromTheAtlas) {
   EXPECT_EQ(reports[0].miss_token_absent, 0 + 1 + 3);
   EXPECT_EQ(reports[0].miss_context_unmatched, 0 + 1 + 0);
   EXPECT_NEAR(reports[0].train_firing_per_window, (1.5f + 2.5f + 4.5f) / 3, 1e-6);
+  // Correlations: means over the ok rows 0, 1, 3 that have one (row 0's token r is NaN).
+  EXPECT_NEAR(reports[0].graph_random.mean, (0.50f + 0.51f + 0.53f) / 3, 1e-6);
+  EXPECT_FLOAT_EQ(reports[0].graph_all.mean, 0.8f);
+  EXPECT_FLOAT_EQ(reports[0].token_random.mean, -0.25f);
+  EXPECT_FLOAT_EQ(reports[0].token_random.interval.high, -0.25f);
+  EXPECT_NE(format_reports(reports, "text").find("0      0.51 [0.50-0.53]     0.80 [0.80-0.80]     -0.25 [-0.25--0.25]"),
+            std::string::npos)
+      << format_reports(reports, "text");
+  EXPECT_NE(format_reports(reports, "csv").find(",r_graph_random,r_graph_random_low,r_graph_random_high,r_graph_all"),
+            std::string::npos);
   EXPECT_NE(format_reports(reports, "markdown").find("| 0 | 4 (3 / 1 / 0) | top | 2 (1) | 0.52 / 0.75 / 0.60 |"),
             std::string::npos);
   EXPECT_NE(format_reports(reports, "markdown").find("| 0 | 4 (3 / 1 / 0) | random | 2 (1) | 0.40 / 0.52 / 0.45 |"),
