@@ -14,6 +14,7 @@ STATUS = {0: "pending", 1: "ok", 2: "dead", 3: "failed"}
 NEAR_DEAD_DENSITY = 1.0e-4
 SETS = {"top": "/", "random": "/random/"}
 PREDICTORS = {"n2g": "stats/", "token": "baselines/token/", "ngram": "baselines/ngram/"}
+CORRELATIONS = ("graph_random", "graph_all", "token_random", "token_all")
 
 
 @dataclass
@@ -79,6 +80,10 @@ class Atlas:
             rows = f[name].shape[0] if f[name].shape else 0
             if rows != n:
                 raise self._damaged(f"{name} has {rows} rows, expected {n}")
+        for name in CORRELATIONS:  # absent in atlases written before them
+            path = f"/correlation/{name}"
+            if path in f and f[path].shape != (n,):
+                raise self._damaged(f"{path} has {f[path].shape[0] if f[path].shape else 0} rows, expected {n}")
         offset = f["/graphs/node_offset"][:].astype(np.int64)
         count = f["/graphs/node_count"][:].astype(np.int64)
         tokens, parents = f["/graphs/token"][:], f["/graphs/parent"][:]
@@ -177,6 +182,9 @@ class Atlas:
             columns[name] = self.file[f"/diagnostics/{name}"][:]
         columns["train_firing_per_window"] = self.file["/diagnostics/train_firing_per_window"][:]
         columns["rate_threshold"] = self.file["/diagnostics/rate_threshold"][:]
+        for name in CORRELATIONS:
+            path = f"/correlation/{name}"
+            columns[f"r_{name}"] = self.file[path][:] if path in self.file else np.full(len(self), np.nan, np.float32)
         dtype = [(name, values.dtype) for name, values in columns.items()]
         out = np.empty(len(self), dtype=dtype)
         for name, values in columns.items():
@@ -218,6 +226,15 @@ class Neuron:
         return {name: {predictor: {m: float(f[f"{prefix}{group}firing_{m}"][self.row]) for m in ("precision", "recall", "f1")}
                        for predictor, group in PREDICTORS.items()}
                 for name, prefix in SETS.items()}
+
+    @property
+    def correlation(self) -> Dict[str, float]:
+        """Pearson r of predicted and real activation: graph_random, graph_all (random and top-window
+        test windows), token_random, token_all (the token lookup); NaN where undefined or in atlases
+        written before them."""
+        f = self.atlas.file
+        return {name: float(f[f"/correlation/{name}"][self.row]) if f"/correlation/{name}" in f else math.nan
+                for name in CORRELATIONS}
 
     @property
     def firing_counts(self) -> Dict[str, int]:

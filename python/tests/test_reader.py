@@ -41,6 +41,11 @@ def test_identity_and_scores(synthetic):
     assert top["token"]["recall"] == pytest.approx(1.0)
     assert math.isnan(top["ngram"]["precision"])
     assert neuron.scores["random"]["n2g"]["precision"] == pytest.approx(0.4)
+    assert neuron.correlation["graph_random"] == pytest.approx(0.5)
+    assert neuron.correlation["graph_all"] == pytest.approx(0.8)
+    assert math.isnan(neuron.correlation["token_random"])  # row 0 has none
+    assert synthetic.neuron(0, 1).correlation["token_random"] == pytest.approx(-0.25)
+    assert math.isnan(synthetic.neuron(0, 2).correlation["graph_all"])  # dead
     assert synthetic.neuron(0, 2).status == "dead"
     assert synthetic.neuron(0, 2).activity == "dead"
     assert synthetic.neuron(0, 0).activity == "near-dead"  # density 0: never above 0 in the scan
@@ -97,6 +102,8 @@ def test_table_and_token_index(synthetic):
     assert table["status"][2] == 2
     assert table["top_n2g_f1"][0] == pytest.approx(0.6)
     assert table["random_firing_count"][3] == 6
+    assert table["r_graph_random"][3] == pytest.approx(0.53)
+    assert table["r_token_all"][1] == pytest.approx(0.6)
     assert synthetic.activating_on("tok3") == [(0, 0), (1, 0), (1, 2)]
     assert synthetic.activating_on(3) == synthetic.activating_on("tok3")
     assert synthetic.with_context("tok5") == [(0, 3)]
@@ -126,6 +133,29 @@ def test_a_real_sweep_reads_consistently(sweep):
         edges, counts = neuron.histogram
         assert counts.sum() > 0
         assert len(neuron.output_effects["raises"]) == 10
+
+
+def test_atlas_written_before_correlations_reads_nan(tmp_path):
+    import shutil
+
+    import h5py
+
+    if not SYNTHETIC:
+        pytest.skip("N2G_SYNTHETIC_ATLAS is not set (ctest sets it)")
+    older = tmp_path / "older.h5"
+    shutil.copy(SYNTHETIC, older)
+    with h5py.File(older, "r+") as f:
+        del f["/correlation"]
+    with n2g_atlas.open(str(older)) as atlas:
+        assert math.isnan(atlas.neuron(0, 0).correlation["graph_all"])
+        assert np.isnan(atlas.table()["r_graph_all"]).all()
+    short = tmp_path / "short.h5"
+    shutil.copy(SYNTHETIC, short)
+    with h5py.File(short, "r+") as f:
+        del f["/correlation/token_all"]
+        f["/correlation/token_all"] = np.zeros(3, np.float32)
+    with pytest.raises(ValueError, match="/correlation/token_all has 3 rows, expected 7"):
+        n2g_atlas.open(str(short))
 
 
 def test_refuses_what_it_cannot_read(tmp_path):

@@ -73,6 +73,12 @@ std::vector<Column> columns(const AtlasReader& atlas) {
     out.push_back(numbers(name, atlas.int64_column(path)));
   out.push_back(numbers("train_firing_per_window", atlas.float_column("/diagnostics/train_firing_per_window")));
   out.push_back(numbers("rate_threshold", atlas.float_column("/diagnostics/rate_threshold")));
+  for (const char* name : {"graph_random", "graph_all", "token_random", "token_all"}) {  // NaN in older atlases
+    const std::string path = std::string("/correlation/") + name;
+    out.push_back(numbers(std::string("r_") + name, atlas.has_dataset(path)
+                                                        ? atlas.float_column(path)
+                                                        : std::vector<float>(atlas.rows(), std::nanf(""))));
+  }
   std::vector<int64_t> nodes, activating;
   std::vector<std::string> fires_on;
   for (const FlatGraph& graph : atlas.graphs()) {

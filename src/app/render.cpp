@@ -167,7 +167,11 @@ std::string neuron_page(const AtlasReader& atlas, const AtlasRow& row, const std
          << number(top.f1) << "</td><td>" << number(random.precision) << "</td><td>" << number(random.recall) << "</td><td>"
          << number(random.f1) << "</td></tr>";
   html << "</table><p>" << row.firing_count << " firing and " << row.nonfiring_count << " non-firing tokens in the top-window test half; "
-       << row.random_firing_count << " and " << row.random_nonfiring_count << " in the random windows.</p>";
+       << row.random_firing_count << " and " << row.random_nonfiring_count << " in the random windows.</p>"
+       << "<p>Correlation of predicted and real activation (Pearson r), random windows / top-window test half and random "
+          "windows: N2G "
+       << number(row.correlation_graph_random) << " / " << number(row.correlation_graph_all) << ", token lookup "
+       << number(row.correlation_token_random) << " / " << number(row.correlation_token_all) << ".</p>";
   if (!row.output_tokens.empty() && row.output_tokens[0] >= 0) {
     html << "<h2>Output effects (logit lens)</h2><table><tr><th>raises</th><th></th><th>lowers</th><th></th></tr>";
     for (int i = 0; i < kOutputTokens; ++i) {

@@ -155,6 +155,9 @@ SiteFiles write_site(const AtlasReader& atlas, const std::string& dir, const std
            {"random_ngram_p", "/random/baselines/ngram/firing_precision"},
            {"random_ngram_r", "/random/baselines/ngram/firing_recall"}, {"random_ngram_f1", "/random/baselines/ngram/firing_f1"}})
     columns[key] = numbers(atlas.float_column(path));
+  for (const char* name : {"graph_random", "graph_all", "token_random", "token_all"})  // absent in older atlases
+    if (atlas.has_dataset(std::string("/correlation/") + name))
+      columns[std::string("r_") + name] = numbers(atlas.float_column(std::string("/correlation/") + name));
   const auto reports = layer_reports(atlas);
   site.data("atlas", {{"model", atlas.header().model}, {"hook", atlas.header().hook}, {"dataset", atlas.header().dataset},
                       {"n_layers", atlas.header().n_layers}, {"d_mlp", atlas.header().d_mlp}, {"top_k", atlas.header().top_k},

@@ -124,6 +124,9 @@ def test_neuron_view(browser, demo):
     assert len(peaks) == len(demo.neuron(1, 10).examples())
     assert all(abs(peak - best) < 1e-9 for peak, best in peaks)
     assert browser.evaluate("document.querySelector('#examples .label').textContent").count("max") == 1
+    r = demo.neuron(1, 10).correlation  # the atlas's correlations, two decimals
+    shown = browser.evaluate("document.getElementById('correlation').textContent")
+    assert f"N2G {r['graph_random']:.2f} / {r['graph_all']:.2f}, token lookup {r['token_random']:.2f} / {r['token_all']:.2f}" in shown
     assert browser.evaluate("document.getElementById('prev').getAttribute('href')") == "#L1N9"
     assert browser.evaluate("document.getElementById('next').getAttribute('href')") == "#L1N11"
     similar = browser.evaluate("[...document.querySelectorAll('#similar a')].map(a => a.textContent)")

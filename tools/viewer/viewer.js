@@ -329,7 +329,10 @@ function scoreTable(row, counts) {
     line("token lookup", "token_p", "token_r", "token_f1", "random_token_p", "random_token_r", "random_token_f1"),
     line("5-gram", "ngram_p", "ngram_r", "ngram_f1", "random_ngram_p", "random_ngram_r", "random_ngram_f1")),
     el("p", {class: "note"}, `Real firing / non-firing tokens: ${counts[0]} / ${counts[1]} in the top-window test half, ` +
-       `${counts[2]} / ${counts[3]} in the random windows.`));
+       `${counts[2]} / ${counts[3]} in the random windows.`),
+    cols.r_graph_all ? el("p", {id: "correlation"}, "Correlation of predicted and real activation (Pearson r), " +
+       `random windows / top-window test half and random windows: N2G ${fmt(cols.r_graph_random[row])} / ` +
+       `${fmt(cols.r_graph_all[row])}, token lookup ${fmt(cols.r_token_random[row])} / ${fmt(cols.r_token_all[row])}.`) : "");
 }
 
 // The display graph (ALGORITHM.md section 4): IGNORE nodes dropped, the same token at the same depth

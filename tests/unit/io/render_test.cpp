@@ -54,6 +54,7 @@ TEST(Render, NeuronPageHoldsGraphScoresAndBaselines) {
   EXPECT_NE(html.find("train window 40 (max 1.00)"), std::string::npos);
   EXPECT_NE(html.find("title=\"1.00\">tok"), std::string::npos);
   EXPECT_NE(html.find("random window 50 (band 1 of 4)"), std::string::npos);
+  EXPECT_NE(html.find("N2G 0.54 / 0.80, token lookup &ndash; / 0.60."), std::string::npos);  // row 4's correlations
   EXPECT_NE(html.find("Output effects"), std::string::npos);
   EXPECT_NE(html.find("Similar neurons"), std::string::npos);
   EXPECT_EQ(html.find("Dead neuron"), std::string::npos);
