@@ -146,4 +146,12 @@ TransformerSpec read_spec(const std::string& directory) {
   return s;
 }
 
+int64_t TransformerSpec::parameters() const {
+  const int64_t D = d_model, A = static_cast<int64_t>(n_heads) * d_head, M = d_mlp, norm = layer_norm_affine ? 2 * D : 0;
+  const int64_t attention = 3 * D * A + 3 * A + A * D + D;
+  const int64_t mlp = D * M + M + M * D + D + (act_fn == "solu_ln" ? 2 * M : 0);
+  return static_cast<int64_t>(d_vocab) * D + (positional_embedding ? static_cast<int64_t>(n_ctx) * D : 0) +
+         n_layers * (attention + mlp + 2 * norm) + norm + (tied_unembed ? 0 : D * d_vocab_out);
+}
+
 }  // namespace n2g

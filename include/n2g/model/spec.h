@@ -31,6 +31,9 @@ struct TransformerSpec {
 
   // The neuron hooks of a layer: mlp.hook_pre, mlp.hook_post and, for SoLU, mlp.hook_mid.
   std::vector<std::string> mlp_hooks() const;
+  // Parameters by the shape: embeddings, attention and MLP weights and biases, LayerNorms, the
+  // unembedding unless tied (what scaling plots put on their x axis).
+  int64_t parameters() const;
 };
 
 // Reads `directory/config.json`; throws ModelError for a missing file, an unknown model_type or a
