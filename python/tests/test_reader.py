@@ -195,3 +195,35 @@ def test_damaged_atlas_is_refused_naming_the_dataset(tmp_path, dataset, element,
     with pytest.raises(ValueError, match="damaged atlas") as error:
         n2g_atlas.open(str(path))
     assert expected in str(error.value)
+
+
+def test_compare_by_hand(synthetic, tmp_path):
+    import shutil
+
+    other = tmp_path / "other.h5"
+    shutil.copy(SYNTHETIC, other)
+    table = n2g_atlas.compare([SYNTHETIC, str(other)])
+    assert len(table) == 6  # layers 0, 1 and the whole atlas, twice
+    layer0 = table[0]
+    assert layer0["layer"] == 0 and layer0["relative_depth"] == pytest.approx(0.25)
+    assert (layer0["neurons"], layer0["ok"], layer0["dead"], layer0["near_dead"]) == (4, 3, 1, 1)
+    assert layer0["top_f1"] == pytest.approx(0.6)  # rows 1 and 3; row 0 has no real firing
+    assert layer0["top_f1_low"] == pytest.approx(0.6) and layer0["top_f1_high"] == pytest.approx(0.6)
+    assert layer0["random_f1"] == pytest.approx(0.45)
+    assert layer0["top_token_f1"] == pytest.approx(0.4)
+    assert layer0["share_f1_at_least_0.8"] == 0
+    assert layer0["graph_correlation_random"] == pytest.approx((0.50 + 0.51 + 0.53) / 3)
+    assert layer0["method"] == "n2g+"
+    whole = table[2]
+    assert whole["layer"] == -1 and math.isnan(whole["relative_depth"])
+    assert (whole["neurons"], whole["ok"]) == (7, 5)
+    assert table[3]["atlas"] == str(other)
+    with pytest.raises(ValueError, match="is given twice"):
+        n2g_atlas.compare([SYNTHETIC, SYNTHETIC])
+
+
+def test_compare_reads_the_method_of_a_real_sweep(sweep):
+    table = n2g_atlas.compare([SWEEP])
+    assert list(table["layer"]) == sorted(set(int(l) for l in sweep.table()["layer"])) + [-1]
+    assert set(table["method"]) == {"n2g+"}
+    assert table[-1]["neurons"] == len(sweep)

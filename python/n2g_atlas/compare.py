@@ -1,0 +1,90 @@
+"""Atlases side by side, as `n2g_compare` prints them: a record per (atlas, layer) and one per atlas
+(layer -1) with model size, relative depth, neurons ok / dead / near-dead, N2G and token-lookup
+firing F1 on both test sets with 95% bootstrap intervals, the share with F1 >= 0.8, graph size,
+density, correlation and fit cost. Means and counts equal n2g_compare's; the intervals come from
+numpy's generator (seeded), so their last digits may differ from the C++ tool's."""
+
+import os
+import re
+from typing import List
+
+import numpy as np
+
+from .atlas import NEAR_DEAD_DENSITY, Atlas
+
+OK, DEAD = 1, 2
+MEANS = ("top_f1", "random_f1", "top_token_f1", "random_token_f1", "graph_correlation_random")
+
+FIELDS = ([("atlas", object), ("model", object), ("method", object), ("hook", object), ("dataset", object),
+           ("parameters", np.float64), ("n_layers", np.int64), ("d_mlp", np.int64), ("layer", np.int64),
+           ("relative_depth", np.float64), ("neurons", np.int64), ("ok", np.int64), ("dead", np.int64),
+           ("near_dead", np.int64)]
+          + [(f"{name}{part}", np.float64) for name in MEANS for part in ("", "_low", "_high")]
+          + [("share_f1_at_least_0.8", np.float64), ("median_graph_nodes", np.float64), ("mean_density", np.float64),
+             ("fit_core_seconds_per_neuron", np.float64)])
+
+
+def _method(config: str) -> str:
+    """fit.method of the resolved config (n2g+ when it names none, the default)."""
+    match = re.search(r"^fit:\s*\n(?:[ \t]+.*\n)*?[ \t]+method:\s*([\w+]+)", config + "\n", re.MULTILINE)
+    inline = re.search(r"^fit:\s*\{.*?\bmethod:\s*([\w+]+)", config, re.MULTILINE)
+    return (match or inline).group(1) if (match or inline) else "n2g+"
+
+
+def _mean_interval(values: np.ndarray, resamples: int = 2000, seed: int = 0):
+    values = values[~np.isnan(values)]
+    if len(values) == 0:
+        return np.nan, np.nan, np.nan
+    means = np.random.default_rng(seed).choice(values, (resamples, len(values))).mean(axis=1)
+    means.sort()
+    at = lambda q: float(means[int(q * (resamples - 1) + 0.5)])
+    return float(values.mean()), at(0.025), at(0.975)
+
+
+def _summary(atlas: Atlas, table: np.ndarray, rows: np.ndarray) -> dict:
+    t = table[rows]
+    dead = (t["status"] == DEAD) | ~(t["max_activation"] > 0)
+    ok = t[t["status"] == OK]
+    top, random = ok[ok["top_firing_count"] > 0], ok[ok["random_firing_count"] > 0]
+    out = {"neurons": len(t), "ok": len(ok), "dead": int(dead.sum()),
+           "near_dead": int((~dead & (t["density"] < NEAR_DEAD_DENSITY)).sum())}
+    for name, values in (("top_f1", top["top_n2g_f1"]), ("random_f1", random["random_n2g_f1"]),
+                         ("top_token_f1", top["top_token_f1"]), ("random_token_f1", random["random_token_f1"]),
+                         ("graph_correlation_random", ok["r_graph_random"])):
+            out[name], out[f"{name}_low"], out[f"{name}_high"] = _mean_interval(values.astype(np.float64))
+    out["share_f1_at_least_0.8"] = float((top["top_n2g_f1"] >= 0.8).mean()) if len(top) else np.nan
+    out["median_graph_nodes"] = float(np.median(ok["graph_nodes"])) if len(ok) else np.nan
+    out["mean_density"] = float(ok["density"].mean()) if len(ok) else np.nan
+    return out
+
+
+def compare(paths: List[str]) -> np.ndarray:
+    """The comparison table of `paths` (each once) as a numpy record array."""
+    if not paths:
+        raise ValueError("compare needs at least one atlas")
+    for i, path in enumerate(paths):
+        for other in paths[:i]:
+            if path == other or (os.path.exists(path) and os.path.exists(other) and os.path.samefile(path, other)):
+                raise ValueError(f"{path} is given twice (as {other}): compare each atlas once")
+    records = []
+    for path in paths:
+        with Atlas(path) as atlas:
+            attrs = atlas.file.attrs
+            config = atlas.config
+            base = {"atlas": path, "model": atlas.model, "method": _method(config), "hook": atlas.hook,
+                    "dataset": str(attrs["dataset"].decode() if isinstance(attrs["dataset"], bytes) else attrs["dataset"]),
+                    "parameters": float(attrs["parameters"]) if "parameters" in attrs else np.nan,
+                    "n_layers": int(attrs["n_layers"]), "d_mlp": int(attrs["d_mlp"]),
+                    "fit_core_seconds_per_neuron": float(atlas.file["/run"].attrs.get("fit_core_seconds_per_neuron", 0.0))}
+            table = atlas.table()
+            for layer in sorted(set(int(l) for l in table["layer"])):
+                rows = np.nonzero(table["layer"] == layer)[0]
+                records.append({**base, "layer": layer, "relative_depth": (layer + 0.5) / base["n_layers"],
+                                **_summary(atlas, table, rows)})
+            records.append({**base, "layer": -1, "relative_depth": np.nan,
+                            **_summary(atlas, table, np.arange(len(table)))})
+    out = np.empty(len(records), dtype=FIELDS)
+    for i, record in enumerate(records):
+        for name, _ in FIELDS:
+            out[name][i] = record[name]
+    return out
