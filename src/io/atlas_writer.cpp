@@ -333,16 +333,11 @@ void write_atlas(const std::string& path, const AtlasHeader& header, std::vector
   // Summaries for rank 0's part: error text and the tokens each graph activates on / uses as context.
   ByteWriter summary;
   for (const auto& [row, r] : rows) {
-    std::set<int32_t> act, ctx;
-    for (size_t i = 0; i < r.graph.size(); ++i) {
-      if (r.graph.token[i] < 0) continue;
-      if (r.graph.parent[i] < 0 && r.graph.activator[i]) act.insert(r.graph.token[i]);
-      if (r.graph.parent[i] >= 0) ctx.insert(r.graph.token[i]);
-    }
+    const GraphTokens tokens = tokens_of(r.graph);
     summary.put(row);
     summary.put(r.error);
-    summary.put(std::vector<int32_t>(act.begin(), act.end()));
-    summary.put(std::vector<int32_t>(ctx.begin(), ctx.end()));
+    summary.put(tokens.activating);
+    summary.put(tokens.context);
   }
   const auto summaries = gather_bytes(summary.bytes(), 0, comm);
 
