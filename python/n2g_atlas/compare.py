@@ -88,3 +88,63 @@ def compare(paths: List[str]) -> np.ndarray:
         for name, _ in FIELDS:
             out[name][i] = record[name]
     return out
+
+
+def _graph_keys(atlas: Atlas, ids: dict) -> List[set]:
+    """Every row's (token id, role) keys, role 0 activating and 1 context, token ids shared across
+    atlases by their text (`ids`, filled in order)."""
+    f = atlas.file
+    id_of = [ids.setdefault(text, len(ids)) for text in atlas.vocab]
+    offset, count = f["/graphs/node_offset"][:], f["/graphs/node_count"][:]
+    token, parent, activator = f["/graphs/token"][:], f["/graphs/parent"][:], f["/graphs/activator"][:]
+    keys = []
+    for r in range(len(atlas)):
+        part = slice(int(offset[r]), int(offset[r]) + int(count[r]))
+        row = set()
+        for t, p, a in zip(token[part], parent[part], activator[part]):
+            if t < 0:
+                continue
+            if p < 0 and a:
+                row.add((id_of[t], 0))
+            if p >= 0:
+                row.add((id_of[t], 1))
+        keys.append(row)
+    return keys
+
+
+def match(a_path: str, b_path: str, count: int = 5) -> np.ndarray:
+    """For every neuron of atlas A, its `count` most similar neurons of atlas B by what their graphs
+    fire on, as `n2g_compare A B --match --format csv` lists them: records (layer, index, rank,
+    match_layer, match_index, score). The similar-neuron index's cosine of idf-weighted (token,
+    activating or context) sets, the idf over both atlases, through an inverted index."""
+    with Atlas(a_path) as a, Atlas(b_path) as b:
+        ids = {}
+        a_keys, b_keys = _graph_keys(a, ids), _graph_keys(b, ids)
+        holders, postings = {}, {}
+        for keys in a_keys + b_keys:
+            for k in keys:
+                holders[k] = holders.get(k, 0) + 1
+        for row, keys in enumerate(b_keys):
+            for k in keys:
+                postings.setdefault(k, []).append(row)
+        with_graph = sum(1 for keys in a_keys + b_keys if keys)
+        weight = {k: (0.5 if k[1] else 1.0) * np.log(with_graph / n) for k, n in holders.items()}
+        norm = lambda keys: sum(weight[k] ** 2 for k in keys)
+        b_norm = [norm(keys) for keys in b_keys]
+        records = []
+        for row, keys in enumerate(a_keys):
+            own = norm(keys)
+            if own <= 0:
+                continue
+            dot = {}
+            for k in keys:
+                if weight[k] <= 0:
+                    continue
+                for other in postings.get(k, []):
+                    dot[other] = dot.get(other, 0.0) + weight[k] ** 2
+            ranked = sorted(((value / np.sqrt(own * b_norm[o]), o) for o, value in dot.items() if b_norm[o] > 0),
+                            key=lambda s: (-s[0], s[1]))[:count]
+            for rank, (score, other) in enumerate(ranked, 1):
+                records.append((int(a.layers[row]), int(a.indices[row]), rank, int(b.layers[other]), int(b.indices[other]), score))
+    return np.array(records, dtype=[("layer", np.int64), ("index", np.int64), ("rank", np.int64),
+                                    ("match_layer", np.int64), ("match_index", np.int64), ("score", np.float64)])

@@ -227,3 +227,37 @@ def test_compare_reads_the_method_of_a_real_sweep(sweep):
     assert list(table["layer"]) == sorted(set(int(l) for l in sweep.table()["layer"])) + [-1]
     assert set(table["method"]) == {"n2g+"}
     assert table[-1]["neurons"] == len(sweep)
+
+
+def test_match_with_itself_is_the_similar_index_plus_itself(sweep):
+    matches = n2g_atlas.match(SWEEP, SWEEP, count=11)
+    similar = sweep.file["/similar/rows"][:]
+    for row in range(len(sweep)):
+        layer, index = int(sweep.layers[row]), int(sweep.indices[row])
+        mine = matches[(matches["layer"] == layer) & (matches["index"] == index)]
+        if not sweep.neuron_at(row).graph.activating and len(mine) == 0:
+            continue  # no graph, no match
+        assert (mine["match_layer"][0], mine["match_index"][0]) == (layer, index)  # itself first
+        assert mine["score"][0] == pytest.approx(1.0)
+        others = [(int(sweep.layers[r]), int(sweep.indices[r])) for r in similar[row] if r >= 0]
+        assert list(zip(mine["match_layer"][1:], mine["match_index"][1:])) == others[:len(mine) - 1]
+
+
+def test_match_across_methods_equals_n2g_compare(sweep):
+    """The same 20 neurons swept by n2g (N2G_PAPER_ATLAS) and n2g+: Python's matches are
+    n2g_compare --match's (N2G_COMPARE), rank by rank."""
+    import csv
+    import io
+    import subprocess
+
+    paper, program = os.environ.get("N2G_PAPER_ATLAS"), os.environ.get("N2G_COMPARE")
+    if not paper or not program:
+        pytest.skip("N2G_PAPER_ATLAS and N2G_COMPARE are not set (ctest sets them)")
+    printed = subprocess.run([program, paper, SWEEP, "--match", "--format", "csv"], check=True, capture_output=True, text=True)
+    expected = list(csv.DictReader(io.StringIO(printed.stdout)))
+    got = n2g_atlas.match(paper, SWEEP)
+    assert len(got) == len(expected) > 0
+    for mine, theirs in zip(got, expected):
+        assert (mine["layer"], mine["index"], mine["rank"], mine["match_layer"], mine["match_index"]) == tuple(
+            int(theirs[k]) for k in ("layer", "index", "rank", "match_layer", "match_index"))
+        assert mine["score"] == pytest.approx(float(theirs["score"]), abs=1e-5)
