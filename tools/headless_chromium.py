@@ -69,10 +69,11 @@ class Browser:
     def resize(self, width, height, mobile=False):
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=mobile)
 
-    def open(self, url):
+    def open(self, url, ready="window.N2GViewer && window.N2GViewer.routes > 0"):
+        """Navigates and waits until the page is loaded and `ready` holds (by default: the web atlas routed)."""
         self.call("Log.enable")
         self.call("Page.navigate", url=url)
-        self.wait("document.readyState === 'complete' && window.N2GViewer && window.N2GViewer.routes > 0")
+        self.wait(f"document.readyState === 'complete' && {ready}")
 
     def evaluate(self, expression):
         result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)

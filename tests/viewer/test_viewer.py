@@ -18,6 +18,7 @@ from headless_chromium import Browser  # noqa: E402
 DEMO_SITE = os.environ.get("N2G_DEMO_SITE")
 DEMO_ATLAS = os.environ.get("N2G_DEMO_ATLAS")
 LARGE_SITE = os.environ.get("N2G_LARGE_SITE")
+COMPARE_PAGE = os.environ.get("N2G_COMPARE_PAGE")
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +199,19 @@ def test_unsafe_text_is_shown_as_text(large):
     assert found == ["L0 N0"]
     assert large.evaluate("document.querySelectorAll('#neuron-table b').length") == 0
     assert large.errors == []
+
+
+def test_compare_page_plots_and_links_the_web_atlas(browser):
+    if not COMPARE_PAGE or not DEMO_SITE:
+        pytest.skip("N2G_COMPARE_PAGE is not set (ctest sets it)")
+    browser.errors.clear()
+    browser.open("file://" + COMPARE_PAGE, ready="document.getElementById('comparison')")
+    assert browser.evaluate("document.querySelectorAll('svg').length") == 4
+    # The demo's three layers, both test sets, plotted against depth; its rows in the table.
+    depths = browser.evaluate("[...document.querySelectorAll('svg')[0].querySelectorAll('circle')].map(c => c.dataset.x)")
+    assert {"0.166667", "0.5", "0.833333"} <= set(depths)
+    assert browser.evaluate("document.querySelectorAll('#comparison tr').length") == 1 + 4 + 3  # demo: 3 layers + all; synthetic: 2 + all
+    assert browser.errors == []
+    browser.evaluate("document.querySelector('#atlases a').click()")
+    browser.wait("document.getElementById('layers')")  # the demo's web atlas opened from the link
+    assert browser.errors == []

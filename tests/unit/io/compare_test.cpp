@@ -7,6 +7,7 @@
 
 #include "../../support/synthetic_atlas.h"
 #include "n2g/app/compare.h"
+#include "n2g/app/compare_page.h"
 #include "n2g/errors.h"
 #include "n2g/io/hdf5.h"
 
@@ -75,6 +76,27 @@ TEST(Compare, RowsPerLayerAndAtlasByHand) {
   EXPECT_NE(json.find("\"parameters\": 1000.0"), std::string::npos) << json;
   EXPECT_NE(json.find("\"parameters\": null"), std::string::npos);
   EXPECT_THROW(format_comparison(rows, "xml"), UsageError);
+}
+
+// The page plots each row's figures: every point carries its data (relative depth 0.25 / 0.75 and
+// F1 0.6 of both synthetic atlases, the share 0 per layer; the size plot only for the atlas whose
+// parameters are known), and links the web atlas given for the first atlas only.
+TEST(Compare, PagePlotsTheRowsAndLinksTheSites) {
+  const std::string a = write("page_a.h5", "fit: {method: n2g}\n", "synthetic.h5", 1000);
+  const std::string b = write("page_b.h5", "", "synthetic.h5", 0);
+  const std::string page = comparison_page(compare_atlases({a, b}), {"a/index.html"});
+  const auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = page.find(what); at != std::string::npos; at = page.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("<svg"), 4u);
+  EXPECT_EQ(count("data-x=\"0.25\" data-y=\"0.6000\""), 2u);  // top-window F1 of layer 0, both atlases
+  EXPECT_EQ(count("data-x=\"0.25\" data-y=\"0.4500\""), 2u);  // random windows
+  EXPECT_EQ(count("data-x=\"0.75\" data-y=\"0.0000\""), 2u);  // share F1 >= 0.8 of layer 1
+  EXPECT_EQ(count("data-x=\"1000\""), 2u);                      // F1 and cost against size: atlas a only
+  EXPECT_EQ(count("<a href=\"a/index.html\">web atlas</a>"), 1u);
+  EXPECT_EQ(count("<tr><td>"), 6u);  // the table's rows
 }
 
 std::string error_of(const std::vector<std::string>& paths) {
