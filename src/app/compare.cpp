@@ -28,25 +28,6 @@ std::string method_of(const std::string& config) {
   }
 }
 
-MeanWithInterval mean_of(const std::vector<float>& values) {
-  MeanWithInterval out;
-  std::vector<float> numbers;
-  for (float v : values)
-    if (!std::isnan(v)) numbers.push_back(v);
-  out.neurons = static_cast<int64_t>(numbers.size());
-  if (numbers.empty()) return out;
-  out.mean = std::accumulate(numbers.begin(), numbers.end(), 0.0f) / static_cast<float>(numbers.size());
-  out.interval = bootstrap_mean_interval(numbers);
-  return out;
-}
-
-float median_of(std::vector<float> values) {
-  if (values.empty()) return kNotANumber;
-  std::sort(values.begin(), values.end());
-  const size_t half = values.size() / 2;
-  return values.size() % 2 ? values[half] : (values[half - 1] + values[half]) / 2;
-}
-
 // The columns of one atlas that the rows summarise.
 struct AtlasColumns {
   std::vector<int32_t> layer, status, nodes;
@@ -93,14 +74,14 @@ void summarise(const AtlasColumns& c, const std::vector<size_t>& rows, Compariso
     density.push_back(c.density[r]);
     correlation.push_back(c.correlation[r]);
   }
-  out.top_f1 = mean_of(top);
-  out.random_f1 = mean_of(random);
-  out.top_token_f1 = mean_of(top_token);
-  out.random_token_f1 = mean_of(random_token);
+  out.top_f1 = mean_with_interval(top);
+  out.random_f1 = mean_with_interval(random);
+  out.top_token_f1 = mean_with_interval(top_token);
+  out.random_token_f1 = mean_with_interval(random_token);
   if (!top.empty()) out.share_f1_at_least_0_8 = static_cast<float>(at_least) / static_cast<float>(top.size());
-  out.median_graph_nodes = median_of(nodes);
-  out.mean_density = mean_of(density).mean;
-  out.graph_correlation = mean_of(correlation);
+  out.median_graph_nodes = median(nodes);
+  out.mean_density = mean_with_interval(density).mean;
+  out.graph_correlation = mean_with_interval(correlation);
 }
 
 std::string number(double value, const char* format = "%.3f") {

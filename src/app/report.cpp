@@ -48,18 +48,16 @@ TestSetReport test_set_report(const AtlasReader& atlas, const std::string& prefi
   return report;
 }
 
-const std::pair<const char*, CorrelationSummary LayerReport::*> kCorrelations[] = {
+const std::pair<const char*, MeanWithInterval LayerReport::*> kCorrelations[] = {
     {"graph_random", &LayerReport::graph_random},
     {"graph_all", &LayerReport::graph_all},
     {"token_random", &LayerReport::token_random},
     {"token_all", &LayerReport::token_all}};
 
-CorrelationSummary summarize_correlation(const std::vector<float>& column, const std::vector<size_t>& rows) {
+MeanWithInterval summarize_correlation(const std::vector<float>& column, const std::vector<size_t>& rows) {
   std::vector<float> values;
-  for (size_t r : rows)
-    if (!std::isnan(column[r])) values.push_back(column[r]);
-  if (values.empty()) return {};
-  return {std::accumulate(values.begin(), values.end(), 0.0f) / values.size(), bootstrap_mean_interval(values)};
+  for (size_t r : rows) values.push_back(column[r]);
+  return mean_with_interval(values);
 }
 
 }  // namespace
@@ -109,11 +107,7 @@ std::vector<LayerReport> layer_reports(const AtlasReader& atlas) {
       if (!std::isnan(per_window[r])) densities.push_back(per_window[r]);
     }
     report.top.n2g_pooled = score(total).firing;
-    if (!sizes.empty()) {
-      std::sort(sizes.begin(), sizes.end());
-      const size_t half = sizes.size() / 2;
-      report.median_graph_nodes = sizes.size() % 2 ? sizes[half] : (sizes[half - 1] + sizes[half]) / 2;
-    }
+    report.median_graph_nodes = median(sizes);
     if (!densities.empty()) report.train_firing_per_window = std::accumulate(densities.begin(), densities.end(), 0.0f) / densities.size();
     out.push_back(report);
   }
@@ -211,7 +205,7 @@ std::string format_reports(const std::vector<LayerReport>& reports, const std::s
                   "token random", "token top+random");
     out << line;
     for (const auto& r : reports) {
-      const auto cell = [](const CorrelationSummary& c) { return number(c.mean) + " [" + interval(c.interval, "-") + "]"; };
+      const auto cell = [](const MeanWithInterval& c) { return number(c.mean) + " [" + interval(c.interval, "-") + "]"; };
       std::snprintf(line, sizeof(line), "%-6d %-20s %-20s %-20s %-20s\n", r.layer, cell(r.graph_random).c_str(),
                     cell(r.graph_all).c_str(), cell(r.token_random).c_str(), cell(r.token_all).c_str());
       out << line;

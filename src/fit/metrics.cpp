@@ -147,4 +147,25 @@ Interval bootstrap_mean_interval(const std::vector<float>& values, int resamples
   return {at(0.025), at(0.975)};
 }
 
+MeanWithInterval mean_with_interval(const std::vector<float>& values) {
+  MeanWithInterval out;
+  std::vector<float> numbers;
+  for (float v : values)
+    if (!std::isnan(v)) numbers.push_back(v);
+  out.neurons = static_cast<int64_t>(numbers.size());
+  if (numbers.empty()) return out;
+  double sum = 0;
+  for (float v : numbers) sum += v;
+  out.mean = static_cast<float>(sum / static_cast<double>(numbers.size()));
+  out.interval = bootstrap_mean_interval(numbers);
+  return out;
+}
+
+float median(std::vector<float> values) {
+  if (values.empty()) return kNotANumber;
+  std::sort(values.begin(), values.end());
+  const size_t half = values.size() / 2;
+  return values.size() % 2 ? values[half] : (values[half - 1] + values[half]) / 2;
+}
+
 }  // namespace n2g

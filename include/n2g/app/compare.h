@@ -14,12 +14,6 @@
 
 namespace n2g {
 
-struct MeanWithInterval {
-  float mean = kNotANumber;
-  Interval interval;  // 95% bootstrap interval of the mean
-  int64_t neurons = 0;  // neurons averaged
-};
-
 struct ComparisonRow {
   std::string atlas, model, method, hook, dataset;
   int64_t parameters = 0;  // 0: unknown (atlas written before it was recorded)

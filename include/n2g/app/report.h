@@ -26,19 +26,13 @@ struct TestSetReport {
   ClassScores n2g_pooled;  // top windows only (NaN for the random windows)
 };
 
-// Mean Pearson r over the ok neurons that have one, with its 95% bootstrap interval.
-struct CorrelationSummary {
-  float mean = kNotANumber;
-  Interval interval;
-};
-
 struct LayerReport {
   int32_t layer = 0;
   int64_t neurons = 0, ok = 0, dead = 0, failed = 0, pending = 0;
   TestSetReport top, random;
-  // Correlation of predicted and real activation (graph, token lookup) over the random test
-  // windows and over all test windows; NaN for atlases written before it.
-  CorrelationSummary graph_random, graph_all, token_random, token_all;
+  // Mean Pearson r of predicted and real activation (graph, token lookup) over the ok neurons that
+  // have one, on the random test windows and on all test windows; NaN for atlases written before it.
+  MeanWithInterval graph_random, graph_all, token_random, token_all;
   float median_graph_nodes = kNotANumber;
   float train_firing_per_window = kNotANumber;  // mean over ok neurons
   int64_t miss_token_absent = 0, miss_context_unmatched = 0;  // summed over ok neurons

@@ -73,4 +73,15 @@ struct Interval {
 };
 Interval bootstrap_mean_interval(const std::vector<float>& values, int resamples = 2000, uint64_t seed = 0);
 
+// The mean of `values` (NaN left out) with its bootstrap interval and how many values it averages.
+struct MeanWithInterval {
+  float mean = kNotANumber;
+  Interval interval;
+  int64_t neurons = 0;
+};
+MeanWithInterval mean_with_interval(const std::vector<float>& values);
+
+// The median (the mean of the middle two for an even count); NaN when empty.
+float median(std::vector<float> values);
+
 }  // namespace n2g
