@@ -264,6 +264,7 @@ void write_rank0_part(const std::string& path, const AtlasHeader& header, int wo
   for (const auto& a : kHeaderText) h5::write_attribute(root, a.name, header.*a.field);
   for (const auto& a : kHeaderNumbers) h5::write_attribute(root, a.name, header.*a.field);
   if (header.parameters > 0) h5::write_attribute(root, "parameters", header.parameters);
+  if (!header.run_identity.empty()) h5::write_attribute(root, "run_identity", header.run_identity);
   h5::write_attribute(root, "n2g_version", std::string(kN2gVersion));
   h5::write_attribute(root, "created_utc", utc_now());
   h5::write_attribute(root, "world_size", static_cast<int64_t>(world_size));

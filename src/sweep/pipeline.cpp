@@ -135,6 +135,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   header.n_layers = setup->spec.n_layers;
   header.d_mlp = setup->spec.d_mlp;
   header.parameters = setup->spec.parameters();
+  header.run_identity = identity.text();
   header.n_windows = setup->n_windows;
   header.top_k = config.scan.top_k;
   header.n_neurons = setup->neurons.size();

@@ -20,11 +20,12 @@ bool has_tokenizer(const std::string& dir) {
          (fs::exists(fs::path(dir) / "vocab.json") && fs::exists(fs::path(dir) / "merges.txt"));
 }
 
-void check_writable(const std::string& output) {
+void check_writable(const std::string& output, bool directory_may_be_missing) {
   if (fs::is_directory(output))
     throw ConfigError("run.output: " + output + " is a directory; name the atlas file (e.g. " +
                       (fs::path(output) / "atlas.h5").string() + ")");
   const fs::path parent = fs::absolute(output).parent_path();
+  if (!fs::exists(parent) && directory_may_be_missing) return;
   if (!fs::is_directory(parent)) throw ConfigError("run.output: directory " + parent.string() + " does not exist");
   const fs::path probe = parent / (".n2g_write_test_" + std::to_string(::getpid()));
   std::ofstream(probe.string()) << "";
@@ -70,7 +71,7 @@ int32_t choose_bos(const TransformerSpec& spec, const TokenDataset& dataset, std
   throw ConfigError("model.prepend_bos is true but neither the model nor the dataset names a BOS token");
 }
 
-SweepSetup prepare_sweep(const SweepConfig& config) {
+SweepSetup prepare_sweep(const SweepConfig& config, bool output_directory_may_be_missing) {
   TransformerSpec spec = read_spec(config.model.path);
   const auto hooks = spec.mlp_hooks();
   if (std::find(hooks.begin(), hooks.end(), config.model.hook) == hooks.end()) {
@@ -121,7 +122,7 @@ SweepSetup prepare_sweep(const SweepConfig& config) {
   if (setup.vocab.empty() && tokenizer) setup.vocab = tokenizer->display_all();
   for (int64_t id = static_cast<int64_t>(setup.vocab.size()); id < setup.dataset.vocab_size(); ++id)
     setup.vocab.push_back("#" + std::to_string(id));
-  check_writable(config.run.output);
+  check_writable(config.run.output, output_directory_may_be_missing);
   check_paths_apart(config);
   return setup;
 }

@@ -14,6 +14,7 @@
 #include "n2g/dist/rank_context.h"
 #include "n2g/sweep/config.h"
 #include "n2g/sweep/pipeline.h"
+#include "n2g/sweep/sweep_check.h"
 #include "n2g/sweep/termination.h"
 
 int main(int argc, char** argv) {
@@ -25,11 +26,22 @@ int main(int argc, char** argv) {
     std::string config_path;
     n2g::ArgParser args("n2g_sweep", "Explains every swept MLP neuron with an N2G graph and writes one HDF5 atlas.");
     bool restart = false;
+    bool check_only = false;
     args.positional("CONFIG", config_path, "sweep config (YAML)");
     args.flag("restart", restart, "discard the checkpoints of an earlier run instead of resuming it");
+    args.flag("check", check_only,
+              "check the config, model and dataset, print the atlas path (run.output) and whether it is already "
+              "done (swept from this config, model and dataset), and exit without sweeping");
     if (args.parse(argc, argv)) {
       std::optional<n2g::SweepConfig> config;
       n2g::agree(context, [&] { config.emplace(n2g::load_sweep_config(config_path)); });
+      if (check_only) {
+        std::optional<n2g::SweepCheck> check;
+        n2g::agree(context, [&] { check.emplace(n2g::check_sweep(*config)); });
+        if (context.is_root()) std::cout << "atlas: " << check->atlas << "\n" << check->state << "\n";
+        MPI_Finalize();
+        return 0;
+      }
       n2g::announce_termination(*config, context);
       const n2g::SweepSummary summary = n2g::run_sweep(*config, context, std::cerr, restart);
       if (context.is_root()) std::cout << n2g::sweep_report(summary) << "atlas: " << summary.atlas << "\n";

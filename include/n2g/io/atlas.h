@@ -106,6 +106,7 @@ struct AtlasHeader {
   int64_t n_layers = 0, d_mlp = 0, n_windows = 0, top_k = 0;
   int64_t n_neurons = 0;             // rows of the whole atlas
   int64_t parameters = 0;            // the model's (TransformerSpec::parameters); 0 in atlases written before it
+  std::string run_identity;          // the sweep's RunIdentity::text(); "" in atlases written before it
   std::vector<std::string> vocab;    // copied from the dataset; its size is the index's vocab_size
 };
 

@@ -26,7 +26,9 @@ struct SweepSetup {
   std::vector<std::string> vocab;     // display string of every token id
 };
 
-SweepSetup prepare_sweep(const SweepConfig& config);
+// Checks the config's inputs and output (ConfigError / FormatError naming the key or file). The
+// output's directory must exist, except for a check of a config whose directory a launcher creates.
+SweepSetup prepare_sweep(const SweepConfig& config, bool output_directory_may_be_missing = false);
 
 // The BOS id prepended to every sequence (-1 when `prepend` is false): the model's, else the
 // dataset's, else end-of-text.
