@@ -25,7 +25,9 @@ if [ -n "${N2G_MODULES:-}" ]; then
   fi
 fi
 
-output=$(sed -n 's/^[[:space:]]*output:[[:space:]]*\([^#[:space:]]*\).*/\1/p' "$config" | head -n 1)
+# The atlas's directory, from n2g's own reading of the config (a bad config is left for the sweep
+# to report on every rank's terms).
+output=$("$sweep" "$config" --check 2> /dev/null | sed -n '1s/^atlas: //p') || true
 [ -n "$output" ] && mkdir -p "$(dirname "$output")"
 
 cpus=${SLURM_CPUS_PER_TASK:-1}

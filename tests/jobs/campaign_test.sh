@@ -89,8 +89,13 @@ cat > bin/srun <<'FAKE'
 echo "srun $*" >> "$WORK/calls"
 FAKE
 chmod +x bin/srun
+sed -i 's/top_k: 5/top_k: 4/' b.yaml   # b's atlas is no longer done
 SLURM_ARRAY_TASK_ID=1 SLURM_SUBMIT_DIR=$source N2G_MODULES= bash "$source/jobs/campaign.slurm" a.yaml b.yaml > out 2>&1
 check "array task 1 sweeps the second config" grep -q "srun -c 1 --mpi=pmix --cpu-bind=cores $build/n2g_sweep b.yaml" calls
+: > calls
+SLURM_ARRAY_TASK_ID=0 SLURM_SUBMIT_DIR=$source N2G_MODULES= bash "$source/jobs/campaign.slurm" a.yaml b.yaml > out 2>&1
+check "a task whose atlas is done sweeps nothing" test ! -s calls
+check "and says so" grep -q "n2g: a.yaml: skipped, done: the atlas there was swept from this config, model and dataset" out
 SLURM_ARRAY_TASK_ID=2 SLURM_SUBMIT_DIR=$source N2G_MODULES= bash "$source/jobs/campaign.slurm" a.yaml b.yaml > out 2>&1
 check "a task beyond the configs is an error" grep -q "n2g: array task 2, but only 2 configs were given" out
 

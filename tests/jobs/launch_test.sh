@@ -16,9 +16,10 @@ cat > "$work/bin/scontrol" <<'FAKE'
 #!/bin/bash
 echo "scontrol $*" >> "$WORK/calls"
 FAKE
-printf '#!/bin/bash\nexit 0\n' > "$work/build/n2g_sweep"
+# The fake n2g_sweep answers --check as the real one does (the atlas path first).
+printf '#!/bin/bash\n[ "$2" = --check ] && echo "atlas: results/deep/atlas.h5" && echo "to do: no atlas yet"\nexit 0\n' > "$work/build/n2g_sweep"
 chmod +x "$work/bin/"* "$work/build/n2g_sweep"
-printf 'model: {path: m}\nrun:\n  output: results/deep/atlas.h5   # the atlas\n' > "$work/submit/run.yaml"
+printf 'model: {path: m}\nrun: {output: results/deep/atlas.h5}\n' > "$work/submit/run.yaml"
 export WORK=$work PATH=$work/bin:$PATH SLURM_SUBMIT_DIR=$work/submit
 unset N2G_BUILD N2G_MODULES
 failures=0
