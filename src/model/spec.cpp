@@ -116,6 +116,11 @@ std::vector<std::string> TransformerSpec::mlp_hooks() const {
   return {"mlp.hook_pre", "mlp.hook_post"};
 }
 
+std::vector<std::string> TransformerSpec::residual_hooks() const {
+  if (parallel_residual) return {"hook_resid_pre", "hook_attn_out", "hook_mlp_out", "hook_resid_post"};
+  return {"hook_resid_pre", "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post"};
+}
+
 TransformerSpec read_spec(const std::string& directory) {
   const std::string path = (std::filesystem::path(directory) / "config.json").string();
   if (std::filesystem::exists(directory) && !std::filesystem::is_directory(directory))

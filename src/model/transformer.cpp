@@ -110,22 +110,48 @@ struct BlockImpl : torch::nn::Module {
     return at::addmm(b_out, post.reshape({B * T, -1}), w_out).view({B, T, -1});
   }
 
-  // Returns the residual stream after the block; `last` skips work nothing downstream needs.
-  // `columns` applies to the last block only.
-  // `prefix` and `record`: as for attention().
+  // Returns the residual stream after the block (undefined when `stop` ends the block earlier:
+  // the forward's deepest block computes only up to its deepest hook). `columns` applies when
+  // `stop` is mlp_hidden. `prefix` and `record`: as for attention(); with `record` the attention
+  // runs wherever it feeds the stop or, with a parallel residual, beside it.
   at::Tensor forward(const at::Tensor& x, int layer, const at::Tensor& mask, const at::Tensor& cos, const at::Tensor& sin,
-                     const std::map<std::string, int>& wanted, std::map<std::string, at::Tensor>& hooks, bool last,
+                     const std::map<std::string, int>& wanted, std::map<std::string, at::Tensor>& hooks, BlockStage stop,
                      const at::Tensor& columns, const LayerKeys* prefix, LayerKeys* record) const {
-    const at::Tensor own_columns = last ? columns : at::Tensor();
+    const std::string name = "blocks." + std::to_string(layer) + ".";
+    const auto keep = [&](const char* kind, const at::Tensor& t) {
+      if (wanted.count(name + kind)) hooks[name + kind] = t;
+    };
+    keep("hook_resid_pre", x);
+    if (stop == BlockStage::resid_pre) return {};
+    const bool project = stop >= BlockStage::mlp_out;
+    const at::Tensor own_columns = stop == BlockStage::mlp_hidden ? columns : at::Tensor();
     if (spec_.parallel_residual) {
-      const at::Tensor mlp_out = mlp(layer_norm(x, ln2_w, ln2_b, spec_.eps), layer, wanted, hooks, !last, own_columns);
-      if (last && !record) return {};
-      const at::Tensor attended = attention(layer_norm(x, ln1_w, ln1_b, spec_.eps), mask, cos, sin, prefix, record);
-      return last ? at::Tensor() : x + attended + mlp_out;
+      at::Tensor mlp_out, attended;
+      if (stop != BlockStage::attn_out) {
+        mlp_out = mlp(layer_norm(x, ln2_w, ln2_b, spec_.eps), layer, wanted, hooks, project, own_columns);
+        keep("hook_mlp_out", mlp_out);
+      }
+      if (stop == BlockStage::attn_out || stop == BlockStage::resid_post || record) {
+        attended = attention(layer_norm(x, ln1_w, ln1_b, spec_.eps), mask, cos, sin, prefix, record);
+        keep("hook_attn_out", attended);
+      }
+      if (stop != BlockStage::resid_post) return {};
+      const at::Tensor post = x + attended + mlp_out;
+      keep("hook_resid_post", post);
+      return post;
     }
-    const at::Tensor mid = x + attention(layer_norm(x, ln1_w, ln1_b, spec_.eps), mask, cos, sin, prefix, record);
-    const at::Tensor mlp_out = mlp(layer_norm(mid, ln2_w, ln2_b, spec_.eps), layer, wanted, hooks, !last, own_columns);
-    return last ? at::Tensor() : mid + mlp_out;
+    const at::Tensor attended = attention(layer_norm(x, ln1_w, ln1_b, spec_.eps), mask, cos, sin, prefix, record);
+    keep("hook_attn_out", attended);
+    if (stop == BlockStage::attn_out) return {};
+    const at::Tensor mid = x + attended;
+    keep("hook_resid_mid", mid);
+    if (stop == BlockStage::resid_mid) return {};
+    const at::Tensor mlp_out = mlp(layer_norm(mid, ln2_w, ln2_b, spec_.eps), layer, wanted, hooks, project, own_columns);
+    keep("hook_mlp_out", mlp_out);
+    if (stop != BlockStage::resid_post) return {};
+    const at::Tensor post = mid + mlp_out;
+    keep("hook_resid_post", post);
+    return post;
   }
 
   const TransformerSpec& spec_;
@@ -220,23 +246,34 @@ const at::Tensor& Transformer::embedding() const { return impl_->w_e; }
 HookName Transformer::resolve_hook(const std::string& name) const {
   static const std::regex pattern(R"(blocks\.(\d+)\.(.+))");
   std::smatch match;
-  const auto kinds = impl_->spec.mlp_hooks();
+  const TransformerSpec& spec = impl_->spec;
+  std::vector<std::string> kinds = spec.mlp_hooks();
+  for (const auto& k : spec.residual_hooks()) kinds.push_back(k);
   std::string list;
   for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
   if (!std::regex_match(name, match, pattern))
     throw ModelError("hook '" + name + "' is not of the form blocks.{layer}.{" + list + "}");
   const int layer = std::stoi(match[1]);
   const std::string kind = match[2];
+  if (kind == "hook_resid_mid" && spec.parallel_residual)
+    throw ModelError("hook '" + name + "' does not exist for this " + spec.architecture +
+                     " model: its attention and MLP are parallel (both read hook_resid_pre), so there is no "
+                     "residual stream between them; its hooks are " + list);
   if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
-    throw ModelError("hook '" + name + "' does not exist for this " + impl_->spec.architecture + " model (" +
-                     impl_->spec.act_fn + " MLP); its neuron hooks are " + list);
+    throw ModelError("hook '" + name + "' does not exist for this " + spec.architecture + " model (" +
+                     spec.act_fn + " MLP); its hooks are " + list);
   if (layer >= impl_->spec.n_layers)
     throw ModelError("hook '" + name + "': layer " + std::to_string(layer) + " does not exist (the model has " +
                      std::to_string(impl_->spec.n_layers) + " layers)");
   if (layer >= loaded_layers())
     throw ModelError("hook '" + name + "': layer " + std::to_string(layer) + " was not loaded (loaded " +
                      std::to_string(loaded_layers()) + " layers)");
-  return {layer, kind};
+  static const std::map<std::string, BlockStage> stages = {
+      {"hook_resid_pre", BlockStage::resid_pre}, {"hook_attn_out", BlockStage::attn_out},
+      {"hook_resid_mid", BlockStage::resid_mid}, {"hook_mlp_out", BlockStage::mlp_out},
+      {"hook_resid_post", BlockStage::resid_post}};
+  const auto stage = stages.find(kind);
+  return {layer, kind, stage == stages.end() ? BlockStage::mlp_hidden : stage->second};
 }
 
 at::Tensor Transformer::neuron_logit_effects(int layer, const at::Tensor& neurons) const {
@@ -275,15 +312,24 @@ ForwardOutput Transformer::forward_continuing(const at::Tensor& tokens, const st
                      std::to_string(m.spec.n_ctx) + ")");
   const bool logits = which != Logits::none;
   std::map<std::string, int> wanted;
+  std::vector<HookName> resolved;
   int deepest = -1;
-  for (const auto& name : hooks) deepest = std::max(deepest, wanted[name] = resolve_hook(name).layer);
+  for (const auto& name : hooks) {
+    resolved.push_back(resolve_hook(name));
+    deepest = std::max(deepest, wanted[name] = resolved.back().layer);
+  }
+  // The deepest block stops at its deepest hook; every block runs whole for logits.
+  BlockStage stop = BlockStage::resid_pre;
+  for (const auto& hook : resolved)
+    if (hook.layer == deepest) stop = std::max(stop, hook.stage);
   if (logits) {
     if (!m.w_u.defined()) throw ModelError("logits were asked for, but the unembedding was not loaded");
     if (loaded_layers() < m.spec.n_layers) throw ModelError("logits need every layer, but only some were loaded");
     deepest = m.spec.n_layers - 1;
+    stop = BlockStage::resid_post;
   }
-  if (columns.defined() && (logits || hooks.size() != 1 || !computes_columns_alone()))
-    throw ModelError("a forward over some MLP columns needs one hook, no logits and a gelu/relu MLP");
+  if (columns.defined() && (logits || hooks.size() != 1 || !resolved[0].neurons() || !computes_columns_alone()))
+    throw ModelError("a forward over some MLP columns needs one MLP hook, no logits and a gelu/relu MLP");
 
   ForwardOutput out;
   at::Tensor x = at::embedding(m.w_e, tokens);  // [B, T, D]
@@ -305,7 +351,8 @@ ForwardOutput Transformer::forward_continuing(const at::Tensor& tokens, const st
                      std::to_string(deepest + 1));
   if (record) record->assign(deepest + 1, {});
   for (int layer = 0; layer <= deepest; ++layer)
-    x = m.blocks[layer]->forward(x, layer, mask, cos, sin, wanted, out.hooks, layer == deepest && !logits, columns,
+    x = m.blocks[layer]->forward(x, layer, mask, cos, sin, wanted, out.hooks,
+                                 layer == deepest ? stop : BlockStage::resid_post, columns,
                                  P > 0 ? &(*prefix)[layer] : nullptr, record ? &(*record)[layer] : nullptr);
   if (logits) {
     if (which == Logits::last) x = x.select(1, T - 1);  // [B, D]

@@ -31,6 +31,10 @@ struct TransformerSpec {
 
   // The neuron hooks of a layer: mlp.hook_pre, mlp.hook_post and, for SoLU, mlp.hook_mid.
   std::vector<std::string> mlp_hooks() const;
+  // The residual-stream and layer-output hooks of a layer ([batch, seq, d_model], TransformerLens
+  // names): hook_resid_pre, hook_attn_out, hook_resid_mid (not where attention and MLP are
+  // parallel), hook_mlp_out, hook_resid_post.
+  std::vector<std::string> residual_hooks() const;
   // Parameters by the shape: embeddings, attention and MLP weights and biases, LayerNorms, the
   // unembedding unless tied (what scaling plots put on their x axis).
   int64_t parameters() const;

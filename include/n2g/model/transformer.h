@@ -1,6 +1,7 @@
 // A decoder-only transformer in libtorch (GPT-2, GPT-NeoX/Pythia, TransformerLens incl. SoLU):
-// loads only the layers a run needs, runs a batched forward that stops after the deepest hook
-// asked for, and returns the MLP hooks (TransformerLens names) and, when asked, the logits.
+// loads only the layers a run needs, runs a batched forward that stops at the deepest hook asked
+// for, and returns the hooks (MLP neurons, residual stream, layer outputs; TransformerLens names)
+// and, when asked, the logits.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -22,10 +23,18 @@ struct LoadOptions {
   std::string dtype = "float32";  // auto | float32 | bfloat16 | float16 (| float64)
 };
 
-// A neuron hook: `blocks.{layer}.{kind}` with kind mlp.hook_pre / mlp.hook_mid / mlp.hook_post.
+// How far into a block a hook lies, in the order a block computes (sequential residual; with a
+// parallel residual there is no resid_mid and attention and MLP both read resid_pre).
+enum class BlockStage { resid_pre, attn_out, resid_mid, mlp_hidden, mlp_out, resid_post };
+
+// A hook: `blocks.{layer}.{kind}`, kind an MLP neuron hook (mlp.hook_pre / mlp.hook_mid /
+// mlp.hook_post: [batch, seq, d_mlp]) or a residual-stream / layer-output hook (hook_resid_pre,
+// hook_attn_out, hook_resid_mid, hook_mlp_out, hook_resid_post: [batch, seq, d_model]).
 struct HookName {
   int layer;
   std::string kind;
+  BlockStage stage;
+  bool neurons() const { return stage == BlockStage::mlp_hidden; }
 };
 
 // Which logits a forward returns: none (stops after the deepest hook), every position, or only
@@ -41,7 +50,7 @@ struct LayerKeys {
 using AttentionKeys = std::vector<LayerKeys>;
 
 struct ForwardOutput {
-  std::map<std::string, at::Tensor> hooks;  // name -> [batch, seq, d_mlp]
+  std::map<std::string, at::Tensor> hooks;  // name -> [batch, seq, d_mlp] (MLP) or [batch, seq, d_model]
   at::Tensor logits;                        // [batch, seq, d_vocab_out] (all) or [batch, d_vocab_out] (last)
 };
 
@@ -61,7 +70,8 @@ class Transformer {
   const std::vector<std::string>& warnings() const;  // unexpected checkpoint tensors
   const at::Tensor& embedding() const;               // [d_vocab, d_model] on the device
 
-  // Parses and checks a hook name: the layer exists and is loaded, the kind exists for this model.
+  // Parses and checks a hook name: the layer exists and is loaded, the kind exists for this model
+  // (hook_resid_mid is an error naming the parallel residual where attention and MLP are parallel).
   HookName resolve_hook(const std::string& name) const;
 
   // tokens: [batch, seq] int64 on device(), BOS already in place. Right padding needs no mask:
@@ -76,7 +86,7 @@ class Transformer {
   // True where one MLP neuron can be computed without the rest of its layer (gelu/relu MLPs; SoLU's
   // softmax and LayerNorm need the whole row).
   bool computes_columns_alone() const;
-  // The forward of one hook computing only `columns` ([n] int64 on device()) of its layer's MLP:
+  // The forward of one MLP hook computing only `columns` ([n] int64 on device()) of its layer's MLP:
   // hooks[hook] is [batch, seq, n], and the hook's layer skips every other neuron and its output
   // projection. An undefined `columns` computes every neuron (same as forward).
   ForwardOutput forward_columns(const at::Tensor& tokens, const std::vector<std::string>& hooks, const at::Tensor& columns,

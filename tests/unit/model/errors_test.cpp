@@ -133,7 +133,7 @@ TEST(ModelErrors, HooksAndLayersThatDoNotExist) {
   EXPECT_MESSAGE(model.resolve_hook("blocks.0.mlp.hook_mid"), "does not exist for this gpt2 model (gelu_new MLP)");
   EXPECT_MESSAGE(model.resolve_hook("blocks.7.mlp.hook_post"), "layer 7 does not exist (the model has 2 layers)");
   EXPECT_MESSAGE(model.resolve_hook("blocks.1.mlp.hook_post"), "layer 1 was not loaded");
-  EXPECT_MESSAGE(model.resolve_hook("mlp.hook_post"), "is not of the form blocks.{layer}.{mlp.hook_pre, mlp.hook_post}");
+  EXPECT_MESSAGE(model.resolve_hook("mlp.hook_post"), "is not of the form blocks.{layer}.{mlp.hook_pre, mlp.hook_post, hook_resid_pre, hook_attn_out, hook_resid_mid, hook_mlp_out, hook_resid_post}");
   EXPECT_EQ(model.resolve_hook("blocks.0.mlp.hook_pre").layer, 0);
   const at::Tensor tokens = at::zeros({1, 65}, at::kLong);
   EXPECT_MESSAGE(model.forward(tokens, {"blocks.0.mlp.hook_post"}), "65 tokens is longer than the model's context (64)");
