@@ -6,47 +6,10 @@
 #include <fstream>
 
 #include "n2g/errors.h"
+#include "config_reader.h"
 
 namespace n2g {
 namespace {
-
-// Reads config fields, naming the file and key on error.
-class ConfigReader {
- public:
-  ConfigReader(nlohmann::json json, std::string path) : json_(std::move(json)), path_(std::move(path)) {}
-
-  bool has(const char* key) const { return json_.contains(key) && !json_[key].is_null(); }
-
-  int integer(const char* key) const {
-    if (!has(key) || !json_[key].is_number_integer())
-      throw ModelError(path_ + ": field '" + key + "' is missing or not an integer");
-    return json_[key].get<int>();
-  }
-  double number(const char* key, double fallback) const {
-    if (!has(key)) return fallback;
-    if (!json_[key].is_number()) throw ModelError(path_ + ": field '" + key + "' is not a number");
-    return json_[key].get<double>();
-  }
-  std::string text(const char* key, const std::string& fallback) const {
-    if (!has(key)) return fallback;
-    if (!json_[key].is_string()) throw ModelError(path_ + ": field '" + key + "' is not a string");
-    return json_[key].get<std::string>();
-  }
-  bool flag(const char* key, bool fallback) const {
-    if (!has(key)) return fallback;
-    if (!json_[key].is_boolean()) throw ModelError(path_ + ": field '" + key + "' is not true or false");
-    return json_[key].get<bool>();
-  }
-  std::optional<int32_t> token(const char* key) const {
-    if (!has(key) || !json_[key].is_number_integer()) return std::nullopt;
-    return json_[key].get<int32_t>();
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  nlohmann::json json_;
-  std::string path_;
-};
 
 std::string activation(const ConfigReader& c, const std::string& name) {
   if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return "gelu_new";
