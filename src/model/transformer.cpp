@@ -7,6 +7,8 @@
 #include <torch/utils.h>
 
 #include <cmath>
+#include <cstring>
+#include <optional>
 #include <regex>
 
 #include "n2g/errors.h"
@@ -168,6 +170,8 @@ struct Transformer::Impl {
   std::vector<std::string> warnings;
   at::Tensor w_e, w_pos, ln_f_w, ln_f_b, w_u, b_u;
   std::vector<Block> blocks;
+  std::optional<Sae> sae;
+  std::string sae_latents;  // the SAE's hook name + kSaeLatents
 };
 
 at::Device resolve_device(const std::string& name) {
@@ -244,6 +248,17 @@ const std::vector<std::string>& Transformer::warnings() const { return impl_->wa
 const at::Tensor& Transformer::embedding() const { return impl_->w_e; }
 
 HookName Transformer::resolve_hook(const std::string& name) const {
+  const size_t suffix = name.size() >= std::strlen(kSaeLatents) ? name.size() - std::strlen(kSaeLatents) : std::string::npos;
+  if (suffix != std::string::npos && name.compare(suffix, std::string::npos, kSaeLatents) == 0) {
+    if (!impl_->sae) throw ModelError("hook '" + name + "' names SAE latents, but no SAE is attached");
+    if (name != impl_->sae_latents)
+      throw ModelError("hook '" + name + "': the attached SAE reads " + impl_->sae->spec().hook_name + " (its latents are " +
+                       impl_->sae_latents + ")");
+    HookName read = resolve_hook(impl_->sae->spec().hook_name);
+    read.kind += kSaeLatents;
+    read.sae_latents = true;
+    return read;
+  }
   static const std::regex pattern(R"(blocks\.(\d+)\.(.+))");
   std::smatch match;
   const TransformerSpec& spec = impl_->spec;
@@ -280,16 +295,47 @@ at::Tensor Transformer::neuron_logit_effects(int layer, const at::Tensor& neuron
   const Impl& m = *impl_;
   if (!m.w_u.defined()) throw ModelError("output effects need the unembedding, which was not loaded");
   if (layer < 0 || layer >= loaded_layers()) throw ModelError("layer " + std::to_string(layer) + " is not loaded");
-  // float32 products give a row results that depend on the other rows of the batch (the neurons
-  // of a wave, which depend on the number of ranks); a float64 model (exact mode) computes in
-  // float64 and rounds, so the effects are the same for any number of ranks.
-  const at::ScalarType compute = m.dtype == at::kDouble ? at::kDouble : at::kFloat;
-  at::Tensor directions = m.blocks[layer]->w_out.index_select(0, neurons).to(compute);  // [n, d_model]
-  if (m.ln_f_w.defined()) directions = directions * m.ln_f_w.to(compute);
-  return at::matmul(directions, m.w_u.to(compute)).to(at::kFloat);  // [n, d_vocab_out]
+  return direct_logit_effects(m.blocks[layer]->w_out.index_select(0, neurons).to(effects_dtype()));  // [n, d_model]
 }
 
-bool Transformer::computes_columns_alone() const { return impl_->spec.act_fn != "solu_ln"; }
+// float32 products give a row results that depend on the other rows of the batch (the units of a
+// wave, which depend on the number of ranks); a float64 model (exact mode) computes in float64 and
+// rounds, so the effects are the same for any number of ranks.
+at::ScalarType Transformer::effects_dtype() const { return impl_->dtype == at::kDouble ? at::kDouble : at::kFloat; }
+
+at::Tensor Transformer::direct_logit_effects(at::Tensor directions) const {
+  const Impl& m = *impl_;
+  if (!m.w_u.defined()) throw ModelError("output effects need the unembedding, which was not loaded");
+  if (m.ln_f_w.defined()) directions = directions * m.ln_f_w.to(directions.scalar_type());
+  return at::matmul(directions, m.w_u.to(directions.scalar_type())).to(at::kFloat);  // [n, d_vocab_out]
+}
+
+int64_t Transformer::hook_width(const HookName& hook) const {
+  if (hook.sae_latents) return impl_->sae->spec().d_sae;
+  return hook.neurons() ? impl_->spec.d_mlp : impl_->spec.d_model;
+}
+
+void Transformer::attach_sae(Sae sae) {
+  const SaeSpec& spec = sae.spec();
+  const HookName read = resolve_hook(spec.hook_name);
+  if (read.sae_latents) throw ModelError(spec.directory + ": hook_name " + spec.hook_name + " names SAE latents");
+  if (hook_width(read) != spec.d_in)
+    throw ModelError(spec.directory + "/cfg.json: d_in is " + std::to_string(spec.d_in) + ", but " + spec.hook_name +
+                     " of this model is " + std::to_string(hook_width(read)) + " wide");
+  impl_->sae_latents = spec.hook_name + kSaeLatents;
+  impl_->sae.emplace(std::move(sae));
+}
+
+const Sae* Transformer::sae() const { return impl_->sae ? &*impl_->sae : nullptr; }
+
+at::Tensor Transformer::latent_logit_effects(const at::Tensor& latents) const {
+  if (!impl_->sae) throw ModelError("latent output effects need an attached SAE");
+  return direct_logit_effects(impl_->sae->decoder_rows(latents, effects_dtype()));
+}
+
+bool Transformer::computes_columns_alone(const std::string& hook) const {
+  return resolve_hook(hook).sae_latents || impl_->spec.act_fn != "solu_ln";
+}
 
 ForwardOutput Transformer::forward(const at::Tensor& tokens, const std::vector<std::string>& hooks, Logits which) const {
   return forward_columns(tokens, hooks, {}, which);
@@ -311,12 +357,14 @@ ForwardOutput Transformer::forward_continuing(const at::Tensor& tokens, const st
     throw ModelError("a sequence of " + std::to_string(P + T) + " tokens is longer than the model's context (" +
                      std::to_string(m.spec.n_ctx) + ")");
   const bool logits = which != Logits::none;
+  // SAE latents are read from the hook their SAE reads, which the blocks record.
   std::map<std::string, int> wanted;
   std::vector<HookName> resolved;
   int deepest = -1;
   for (const auto& name : hooks) {
     resolved.push_back(resolve_hook(name));
-    deepest = std::max(deepest, wanted[name] = resolved.back().layer);
+    const std::string& recorded = resolved.back().sae_latents ? m.sae->spec().hook_name : name;
+    deepest = std::max(deepest, wanted[recorded] = resolved.back().layer);
   }
   // The deepest block stops at its deepest hook; every block runs whole for logits.
   BlockStage stop = BlockStage::resid_pre;
@@ -328,8 +376,10 @@ ForwardOutput Transformer::forward_continuing(const at::Tensor& tokens, const st
     deepest = m.spec.n_layers - 1;
     stop = BlockStage::resid_post;
   }
-  if (columns.defined() && (logits || hooks.size() != 1 || !resolved[0].neurons() || !computes_columns_alone()))
-    throw ModelError("a forward over some MLP columns needs one MLP hook, no logits and a gelu/relu MLP");
+  const bool latent_columns = columns.defined() && hooks.size() == 1 && resolved[0].sae_latents;
+  if (columns.defined() && (logits || hooks.size() != 1 || !computes_columns_alone(hooks[0]) ||
+                            !(resolved[0].neurons() || latent_columns)))
+    throw ModelError("a forward over some columns needs one MLP-neuron (gelu/relu) or SAE-latent hook and no logits");
 
   ForwardOutput out;
   at::Tensor x = at::embedding(m.w_e, tokens);  // [B, T, D]
@@ -352,8 +402,10 @@ ForwardOutput Transformer::forward_continuing(const at::Tensor& tokens, const st
   if (record) record->assign(deepest + 1, {});
   for (int layer = 0; layer <= deepest; ++layer)
     x = m.blocks[layer]->forward(x, layer, mask, cos, sin, wanted, out.hooks,
-                                 layer == deepest ? stop : BlockStage::resid_post, columns,
+                                 layer == deepest ? stop : BlockStage::resid_post, latent_columns ? at::Tensor() : columns,
                                  P > 0 ? &(*prefix)[layer] : nullptr, record ? &(*record)[layer] : nullptr);
+  for (size_t i = 0; i < hooks.size(); ++i)
+    if (resolved[i].sae_latents) out.hooks[hooks[i]] = m.sae->encode(out.hooks.at(m.sae->spec().hook_name), columns);
   if (logits) {
     if (which == Logits::last) x = x.select(1, T - 1);  // [B, D]
     out.logits = at::matmul(layer_norm(x, m.ln_f_w, m.ln_f_b, m.spec.eps), m.w_u);

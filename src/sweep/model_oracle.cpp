@@ -45,7 +45,7 @@ at::Tensor ModelOracle::input(const std::vector<const std::vector<int32_t>*>& se
 }
 
 at::Tensor ModelOracle::hook_columns(std::map<int32_t, int64_t>& column_of) const {
-  if (!model_.computes_columns_alone()) {
+  if (!model_.computes_columns_alone(hook_)) {
     for (auto& [neuron, column] : column_of) column = neuron;
     return {};
   }

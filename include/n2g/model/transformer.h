@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "n2g/model/sae.h"
 #include "n2g/model/spec.h"
 #include "n2g/model/weights.h"
 
@@ -28,14 +29,18 @@ struct LoadOptions {
 enum class BlockStage { resid_pre, attn_out, resid_mid, mlp_hidden, mlp_out, resid_post };
 
 // A hook: `blocks.{layer}.{kind}`, kind an MLP neuron hook (mlp.hook_pre / mlp.hook_mid /
-// mlp.hook_post: [batch, seq, d_mlp]) or a residual-stream / layer-output hook (hook_resid_pre,
-// hook_attn_out, hook_resid_mid, hook_mlp_out, hook_resid_post: [batch, seq, d_model]).
+// mlp.hook_post: [batch, seq, d_mlp]), a residual-stream / layer-output hook (hook_resid_pre,
+// hook_attn_out, hook_resid_mid, hook_mlp_out, hook_resid_post: [batch, seq, d_model]), or the
+// latents of an attached SAE, `{its hook}.hook_sae_acts_post` ([batch, seq, d_sae]; SAELens's name).
 struct HookName {
   int layer;
   std::string kind;
-  BlockStage stage;
-  bool neurons() const { return stage == BlockStage::mlp_hidden; }
+  BlockStage stage;       // of the hook itself or, for SAE latents, of the hook the SAE reads
+  bool sae_latents = false;
+  bool neurons() const { return stage == BlockStage::mlp_hidden && !sae_latents; }
 };
+
+inline constexpr const char* kSaeLatents = ".hook_sae_acts_post";
 
 // Which logits a forward returns: none (stops after the deepest hook), every position, or only
 // the last position (next-token distributions without a [batch, seq, vocab] tensor).
@@ -73,6 +78,14 @@ class Transformer {
   // Parses and checks a hook name: the layer exists and is loaded, the kind exists for this model
   // (hook_resid_mid is an error naming the parallel residual where attention and MLP are parallel).
   HookName resolve_hook(const std::string& name) const;
+  // The width of a hook's last dimension: d_mlp, d_model or d_sae.
+  int64_t hook_width(const HookName& hook) const;
+
+  // Attaches an SAE: its latents become the hook `{sae hook_name}.hook_sae_acts_post`, computed in
+  // the model's dtype from the hook it reads. Throws ModelError when that hook does not exist here
+  // or is not d_in wide.
+  void attach_sae(Sae sae);
+  const Sae* sae() const;  // null when none is attached
 
   // tokens: [batch, seq] int64 on device(), BOS already in place. Right padding needs no mask:
   // attention is causal, so padding never reaches the real positions before it.
@@ -82,13 +95,17 @@ class Transformer {
   // each neuron's output row W_out[n] times the final LayerNorm's scale, times W_U -> [n,
   // d_vocab_out] float32. Needs the unembedding (LoadOptions::unembed).
   at::Tensor neuron_logit_effects(int layer, const at::Tensor& neurons) const;
+  // The same for latents of the attached SAE ([n] int64 on device()): each decoder row through the
+  // final LayerNorm's scale to W_U -> [n, d_vocab_out] float32.
+  at::Tensor latent_logit_effects(const at::Tensor& latents) const;
 
-  // True where one MLP neuron can be computed without the rest of its layer (gelu/relu MLPs; SoLU's
-  // softmax and LayerNorm need the whole row).
-  bool computes_columns_alone() const;
-  // The forward of one MLP hook computing only `columns` ([n] int64 on device()) of its layer's MLP:
-  // hooks[hook] is [batch, seq, n], and the hook's layer skips every other neuron and its output
-  // projection. An undefined `columns` computes every neuron (same as forward).
+  // True where one unit of `hook` can be computed without the rest of its width: neurons of
+  // gelu/relu MLPs (SoLU's softmax and LayerNorm need the whole row) and SAE latents (a TopK SAE
+  // computes all its pre-activations still, then keeps the columns asked for).
+  bool computes_columns_alone(const std::string& hook) const;
+  // The forward of one MLP or SAE-latent hook computing only `columns` ([n] int64 on device()):
+  // hooks[hook] is [batch, seq, n]; an MLP hook's layer skips every other neuron and its output
+  // projection. An undefined `columns` computes every unit (same as forward).
   ForwardOutput forward_columns(const at::Tensor& tokens, const std::vector<std::string>& hooks, const at::Tensor& columns,
                                 Logits logits = Logits::none) const;
   // forward_columns over `tokens` that continue a prefix of P positions (prefix: [layer] of
@@ -100,6 +117,9 @@ class Transformer {
                                    const AttentionKeys* prefix, AttentionKeys* record, Logits logits = Logits::none) const;
 
  private:
+  // directions [n, d_model] (effects_dtype) through the final LayerNorm's scale to W_U.
+  at::Tensor direct_logit_effects(at::Tensor directions) const;
+  at::ScalarType effects_dtype() const;
   struct Impl;
   explicit Transformer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -123,7 +123,7 @@ TEST_P(FixtureModel, ColumnsAloneMatchTheGoldensOrAreRefused) {
   const at::Tensor columns = at::tensor({255, 5, 17}, at::kLong);
   for (const std::string kind : {"mlp.hook_pre", "mlp.hook_post"}) {
     const std::string hook = "blocks.1." + kind;
-    if (!model.computes_columns_alone()) {  // SoLU: the softmax and LayerNorm need the whole row
+    if (!model.computes_columns_alone(hook)) {  // SoLU: the softmax and LayerNorm need the whole row
       EXPECT_THROW(model.forward_columns(tokens, {hook}, columns), ModelError);
       continue;
     }

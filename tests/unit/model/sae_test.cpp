@@ -13,6 +13,8 @@
 #include "n2g/errors.h"
 #include "n2g/model/safetensors.h"
 #include "n2g/model/sae.h"
+#include "n2g/model/transformer.h"
+#include "n2g/model/weights.h"
 
 namespace n2g {
 namespace {
@@ -144,6 +146,58 @@ TEST(Sae, BadDirectoriesAreRefusedNamingTheProblem) {
   const std::string nohook = w.write("nohook", "");
   std::ofstream(fs::path(nohook) / "cfg.json") << "{\"d_in\": 6, \"d_sae\": 10}";
   expect_refused(nohook, "field 'hook_name' is missing");
+}
+
+}  // namespace
+}  // namespace n2g
+
+namespace n2g {
+namespace {
+
+// The real SAE on the demo model: its latents are a hook of the model, equal to encoding the hook
+// the SAE reads; columns alone equal those columns; output effects are decoder rows through the
+// final LayerNorm's scale to the (tied) unembedding, computed here from the checkpoint.
+TEST(SaeOnAModel, LatentsAreAHookAndTheirEffectsComeFromTheDecoder) {
+  const std::string root = std::string(N2G_SOURCE_DIR) + "/data/";
+  Transformer model = Transformer::load(root + "austen-gpt2/model");
+  const Sae sae = Sae::load(root + "austen-gpt2-sae", at::kCPU, at::kFloat);
+  model.attach_sae(Sae::load(root + "austen-gpt2-sae", at::kCPU, at::kFloat));
+  const std::string latents = "blocks.1.hook_resid_post.hook_sae_acts_post";
+  const HookName hook = model.resolve_hook(latents);
+  EXPECT_TRUE(hook.sae_latents);
+  EXPECT_EQ(hook.layer, 1);
+  EXPECT_EQ(model.hook_width(hook), 1024);
+  EXPECT_TRUE(model.computes_columns_alone(latents));
+  const at::Tensor tokens = at::tensor({50256, 464, 3139, 373, 257, 922, 13, 50256, 40, 716}, at::kLong).view({2, 5});
+  const auto out = model.forward(tokens, {latents, "blocks.1.hook_resid_post"}).hooks;
+  const at::Tensor all = out.at(latents);  // [2, 5, 1024]
+  EXPECT_TRUE(at::allclose(all, sae.encode(out.at("blocks.1.hook_resid_post")), 1e-5, 1e-6));
+  EXPECT_GT((all > 0).sum().item<int64_t>(), 10) << "the real SAE fires on real text";
+  const at::Tensor some = at::tensor({517, 3, 971}, at::kLong);
+  EXPECT_TRUE(at::allclose(model.forward_columns(tokens, {latents}, some).hooks.at(latents), all.index_select(2, some), 1e-5, 1e-6));
+
+  const ModelWeights weights = load_weights(SafetensorsStore::open_directory(root + "austen-gpt2/model"), model.spec(), 0, true);
+  const at::Tensor expected = at::matmul(sae.decoder_rows(some, at::kFloat) * weights.ln_f_w, weights.w_u);
+  EXPECT_TRUE(at::allclose(model.latent_logit_effects(some), expected, 1e-4, 1e-5));
+}
+
+TEST(SaeOnAModel, AMismatchedOrMissingSaeIsNamed) {
+  const std::string root = std::string(N2G_SOURCE_DIR) + "/data/";
+  const SyntheticSae weights;
+  Transformer model = Transformer::load(root + "austen-gpt2/model");
+  try {
+    model.attach_sae(Sae::load(weights.write("narrow", ""), at::kCPU, at::kFloat));  // d_in 6 at hook_resid_pre
+    FAIL() << "an SAE with d_in 6 was attached to a model of d_model 128";
+  } catch (const ModelError& error) {
+    EXPECT_NE(std::string(error.what()).find("d_in is 6, but blocks.0.hook_resid_pre of this model is 128 wide"), std::string::npos)
+        << error.what();
+  }
+  try {
+    model.resolve_hook("blocks.1.hook_resid_post.hook_sae_acts_post");
+    FAIL() << "SAE latents without an SAE were resolved";
+  } catch (const ModelError& error) {
+    EXPECT_NE(std::string(error.what()).find("no SAE is attached"), std::string::npos) << error.what();
+  }
 }
 
 }  // namespace
