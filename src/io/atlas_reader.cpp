@@ -28,6 +28,11 @@ AtlasReader::AtlasReader(const std::string& path) : file_(std::make_unique<File>
   if (h5::has_attribute(root, "parameters")) header_.parameters = h5::read_int_attribute(root, "parameters", path);
   if (h5::has_attribute(root, "run_identity"))
     header_.run_identity = h5::read_string_attribute(root, "run_identity", path);
+  if (h5::has_attribute(root, "sae")) {
+    header_.sae = h5::read_string_attribute(root, "sae", path);
+    header_.sae_hook = h5::read_string_attribute(root, "sae_hook", path);
+    header_.sae_architecture = h5::read_string_attribute(root, "sae_architecture", path);
+  }
   for (const char* required : {"/neurons/status", "/examples/window", "/stats/firing_f1", "/graphs/node_offset",
                                "/graphs/token", "/index/activating/offsets", "/index/context/offsets", "/vocab"})
     if (!h5::exists(root, required)) throw FormatError(path + ": dataset " + required + " is missing");

@@ -265,6 +265,12 @@ void write_rank0_part(const std::string& path, const AtlasHeader& header, int wo
   for (const auto& a : kHeaderNumbers) h5::write_attribute(root, a.name, header.*a.field);
   if (header.parameters > 0) h5::write_attribute(root, "parameters", header.parameters);
   if (!header.run_identity.empty()) h5::write_attribute(root, "run_identity", header.run_identity);
+  h5::write_attribute(root, "unit", std::string(header.latents() ? "sae_latent" : "neuron"));
+  if (header.latents()) {
+    h5::write_attribute(root, "sae", header.sae);
+    h5::write_attribute(root, "sae_hook", header.sae_hook);
+    h5::write_attribute(root, "sae_architecture", header.sae_architecture);
+  }
   h5::write_attribute(root, "n2g_version", std::string(kN2gVersion));
   h5::write_attribute(root, "created_utc", utc_now());
   h5::write_attribute(root, "world_size", static_cast<int64_t>(world_size));

@@ -174,6 +174,35 @@ struct Transformer::Impl {
   std::string sae_latents;  // the SAE's hook name + kSaeLatents
 };
 
+HookName resolve_hook_name(const TransformerSpec& spec, const std::string& name) {
+  static const std::regex pattern(R"(blocks\.(\d+)\.(.+))");
+  std::smatch match;
+  std::vector<std::string> kinds = spec.mlp_hooks();
+  for (const auto& k : spec.residual_hooks()) kinds.push_back(k);
+  std::string list;
+  for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+  if (!std::regex_match(name, match, pattern))
+    throw ModelError("hook '" + name + "' is not of the form blocks.{layer}.{" + list + "}");
+  const int layer = std::stoi(match[1]);
+  const std::string kind = match[2];
+  if (kind == "hook_resid_mid" && spec.parallel_residual)
+    throw ModelError("hook '" + name + "' does not exist for this " + spec.architecture +
+                     " model: its attention and MLP are parallel (both read hook_resid_pre), so there is no "
+                     "residual stream between them; its hooks are " + list);
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+    throw ModelError("hook '" + name + "' does not exist for this " + spec.architecture + " model (" +
+                     spec.act_fn + " MLP); its hooks are " + list);
+  if (layer >= spec.n_layers)
+    throw ModelError("hook '" + name + "': layer " + std::to_string(layer) + " does not exist (the model has " +
+                     std::to_string(spec.n_layers) + " layers)");
+  static const std::map<std::string, BlockStage> stages = {
+      {"hook_resid_pre", BlockStage::resid_pre}, {"hook_attn_out", BlockStage::attn_out},
+      {"hook_resid_mid", BlockStage::resid_mid}, {"hook_mlp_out", BlockStage::mlp_out},
+      {"hook_resid_post", BlockStage::resid_post}};
+  const auto stage = stages.find(kind);
+  return {layer, kind, stage == stages.end() ? BlockStage::mlp_hidden : stage->second};
+}
+
 at::Device resolve_device(const std::string& name) {
   if (name == "auto") return torch::cuda::is_available() ? at::Device(at::kCUDA) : at::Device(at::kCPU);
   if (name == "cpu") return at::Device(at::kCPU);
@@ -259,36 +288,12 @@ HookName Transformer::resolve_hook(const std::string& name) const {
     read.sae_latents = true;
     return read;
   }
-  static const std::regex pattern(R"(blocks\.(\d+)\.(.+))");
-  std::smatch match;
-  const TransformerSpec& spec = impl_->spec;
-  std::vector<std::string> kinds = spec.mlp_hooks();
-  for (const auto& k : spec.residual_hooks()) kinds.push_back(k);
-  std::string list;
-  for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
-  if (!std::regex_match(name, match, pattern))
-    throw ModelError("hook '" + name + "' is not of the form blocks.{layer}.{" + list + "}");
-  const int layer = std::stoi(match[1]);
-  const std::string kind = match[2];
-  if (kind == "hook_resid_mid" && spec.parallel_residual)
-    throw ModelError("hook '" + name + "' does not exist for this " + spec.architecture +
-                     " model: its attention and MLP are parallel (both read hook_resid_pre), so there is no "
-                     "residual stream between them; its hooks are " + list);
-  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
-    throw ModelError("hook '" + name + "' does not exist for this " + spec.architecture + " model (" +
-                     spec.act_fn + " MLP); its hooks are " + list);
-  if (layer >= impl_->spec.n_layers)
-    throw ModelError("hook '" + name + "': layer " + std::to_string(layer) + " does not exist (the model has " +
-                     std::to_string(impl_->spec.n_layers) + " layers)");
+  const HookName hook = resolve_hook_name(impl_->spec, name);
+  const int layer = hook.layer;
   if (layer >= loaded_layers())
     throw ModelError("hook '" + name + "': layer " + std::to_string(layer) + " was not loaded (loaded " +
                      std::to_string(loaded_layers()) + " layers)");
-  static const std::map<std::string, BlockStage> stages = {
-      {"hook_resid_pre", BlockStage::resid_pre}, {"hook_attn_out", BlockStage::attn_out},
-      {"hook_resid_mid", BlockStage::resid_mid}, {"hook_mlp_out", BlockStage::mlp_out},
-      {"hook_resid_post", BlockStage::resid_post}};
-  const auto stage = stages.find(kind);
-  return {layer, kind, stage == stages.end() ? BlockStage::mlp_hidden : stage->second};
+  return hook;
 }
 
 at::Tensor Transformer::neuron_logit_effects(int layer, const at::Tensor& neurons) const {

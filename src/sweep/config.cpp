@@ -283,6 +283,11 @@ const std::vector<Key>& keys() {
       number("dataset", "max_windows", [](auto& c) -> auto& { return c.dataset.max_windows; }, Range{0, kInfinity}),
       selection("neurons", "layers", [](auto& c) -> auto& { return c.neurons.layers; }),
       selection("neurons", "indices", [](auto& c) -> auto& { return c.neurons.indices; }),
+      // Written back only when set, so configs of MLP neurons resolve as they always did.
+      Key{"neurons", "sae", [](Section& s, SweepConfig& c) { s.read("sae", c.neurons.sae, false); },
+          [](YAML::Emitter& out, const SweepConfig& c) {
+            if (!c.neurons.sae.empty()) out << YAML::Key << "sae" << YAML::Value << c.neurons.sae;
+          }},
       number("scan", "top_k", [](auto& c) -> auto& { return c.scan.top_k; }, Range{1, kInfinity}),
       number("scan", "batch_windows", [](auto& c) -> auto& { return c.scan.batch_windows; }, Range{1, kInfinity}),
       {"fit", "method",
@@ -397,6 +402,15 @@ SweepConfig parse_sweep_config(const std::string& yaml_text, const std::string& 
     Section& run = sections.at("run");
     run.fail(run.get("reproducible"), "reproducible",
              "exact needs model.dtype float32 or auto (16-bit dtypes are not rank-invariant), got " + config.model.dtype);
+  }
+  if (!config.neurons.sae.empty()) {
+    // The SAE names its hook (cfg.json hook_name) and so its layer.
+    Section& neurons = sections.at("neurons");
+    if (neurons.get("layers").IsDefined())
+      neurons.fail(neurons.get("layers"), "layers", "not used with neurons.sae: the layer is that of the SAE's hook_name");
+    Section& model = sections.at("model");
+    if (model.get("hook").IsDefined())
+      model.fail(model.get("hook"), "hook", "not used with neurons.sae: the SAE's cfg.json names the hook it reads (hook_name)");
   }
   for (const std::string& path : section_paths()) sections.at(path).reject_unknown();
   top.reject_unknown();

@@ -128,7 +128,7 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
     tasks.push_back(std::move(task));
     task_row.push_back(i);
   }
-  ModelOracle oracle(model, layer, config.model.hook, setup.bos, config.run.batch_tokens);
+  ModelOracle oracle(model, layer, setup.hook_kind, setup.bos, config.run.batch_tokens);
   const auto fits = fit_wave(oracle, table, config.fit, config.eval, setup.mask, tasks, &result.costs);
   result.forward_seconds += oracle.forward_seconds();
   // What the atlas shows without the model or the dataset: examples, quantile examples, histogram,
@@ -155,7 +155,7 @@ std::vector<std::pair<int64_t, AtlasRow>> fit_one_wave(const std::vector<const N
     row.histogram.resize(kHistogramBins, 0);
     if (row.max_activation > 0) row.share_above_half_max = static_cast<float>(share_at_or_above(row.histogram, edges, row.max_activation / 2));
   }
-  store_output_effects(rows, model, layer, config.model.hook);
+  store_output_effects(rows, model, layer, setup.hook_kind);
   for (size_t t = 0; t < fits.size(); ++t) {
     AtlasRow& row = rows[task_row[t]].second;
     const NeuronFit& fit = fits[t];

@@ -48,7 +48,9 @@ std::string model_identity(const std::string& directory) {
   constexpr uint64_t kEnd = 1 << 20;  // head and tail of each file: the header and some weights
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(directory))
-    if (entry.path().extension() == ".safetensors" || entry.path().filename() == "config.json") files.push_back(entry.path());
+    if (entry.path().extension() == ".safetensors" || entry.path().filename() == "config.json" ||
+        entry.path().filename() == "cfg.json")  // an SAE's
+      files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   std::string summary;
   for (const auto& file : files) {
@@ -62,7 +64,7 @@ std::string model_identity(const std::string& directory) {
 }  // namespace
 
 std::string RunIdentity::text() const {
-  return "dataset: " + dataset + "\nmodel: " + model + "\nconfig:\n" + config;
+  return "dataset: " + dataset + "\nmodel: " + model + "\n" + (sae.empty() ? "" : "sae: " + sae + "\n") + "config:\n" + config;
 }
 
 RunIdentity RunIdentity::parse(const std::string& text) {
@@ -72,6 +74,7 @@ RunIdentity RunIdentity::parse(const std::string& text) {
   while (std::getline(in, line)) {
     if (line.rfind("dataset: ", 0) == 0) identity.dataset = line.substr(9);
     else if (line.rfind("model: ", 0) == 0) identity.model = line.substr(7);
+    else if (line.rfind("sae: ", 0) == 0) identity.sae = line.substr(5);
     else if (line == "config:") identity.config.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   return identity;
@@ -82,6 +85,7 @@ std::string RunIdentity::difference_from(const RunIdentity& earlier) const {
   if (dataset != earlier.dataset)
     return "a run on a different dataset (the file changed since: was " + earlier.dataset + "; now " + dataset + ")";
   if (model != earlier.model) return "a run of a different model (the weights changed since: was " + earlier.model + "; now " + model + ")";
+  if (sae != earlier.sae) return "a run of a different SAE (its weights changed since: was " + earlier.sae + "; now " + sae + ")";
   return "";
 }
 
@@ -97,7 +101,8 @@ RunIdentity run_identity(const SweepConfig& config, const SweepSetup& setup) {
   deciding.run.batch_tokens = defaults.run.batch_tokens;
   deciding.run.neurons_per_wave = defaults.run.neurons_per_wave;
   deciding.scan.batch_windows = defaults.scan.batch_windows;
-  return {deciding.resolved_yaml() + "\n", dataset_identity(setup), model_identity(config.model.path)};
+  return {deciding.resolved_yaml() + "\n", dataset_identity(setup), model_identity(config.model.path),
+          config.neurons.sae.empty() ? "" : model_identity(config.neurons.sae)};
 }
 
 }  // namespace n2g

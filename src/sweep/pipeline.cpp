@@ -105,6 +105,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
     options.device = device;
     options.dtype = compute_dtype(config, device);
     model.emplace(Transformer::load(config.model.path, options));
+    if (!config.neurons.sae.empty()) model->attach_sae(Sae::load(config.neurons.sae, model->device(), model->dtype()));
   });
   if (context.is_root())
     for (const auto& warning : model->warnings()) log << "warning: " << warning << "\n";
@@ -129,11 +130,16 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   AtlasHeader header;
   header.model = config.model.path;
   header.architecture = setup->spec.architecture;
-  header.hook = config.model.hook;
+  header.hook = setup->hook_kind;
   header.dataset = config.dataset.path;
   header.config = config.resolved_yaml();
   header.n_layers = setup->spec.n_layers;
-  header.d_mlp = setup->spec.d_mlp;
+  header.d_mlp = model->hook_width(model->resolve_hook("blocks." + std::to_string(setup->neurons.layers()[0]) + "." + setup->hook_kind));
+  if (const Sae* sae = model->sae()) {
+    header.sae = config.neurons.sae;
+    header.sae_hook = sae->spec().hook_name;
+    header.sae_architecture = sae->spec().architecture;
+  }
   header.parameters = setup->spec.parameters();
   header.run_identity = identity.text();
   header.n_windows = setup->n_windows;

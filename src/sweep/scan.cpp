@@ -89,7 +89,7 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
   const int64_t K = options.top_k, B = options.batch_windows, L = dataset.window_len();
   const int64_t n = static_cast<int64_t>(neurons.indices().size());
   const bool bos = options.bos >= 0;
-  const bool all_selected = n == model.spec().d_mlp;
+  const bool all_selected = n == model.hook_width(model.resolve_hook("blocks." + std::to_string(neurons.layers()[0]) + "." + options.hook));
   const at::Tensor selected = at::tensor(std::vector<int64_t>(neurons.indices().begin(), neurons.indices().end()), at::kLong).to(device);
   const at::Tensor specials = at::tensor(std::vector<int64_t>(options.special.begin(), options.special.end()), at::kLong).to(device);
   const std::set<int32_t> special_set(options.special.begin(), options.special.end());

@@ -84,7 +84,7 @@ ScanResult scan_and_exchange(const SweepConfig& config, const SweepSetup& setup,
   ScanOptions options;
   options.top_k = config.scanned_windows();
   options.batch_windows = static_cast<int>(slice.batch);
-  options.hook = config.model.hook;
+  options.hook = setup.hook_kind;
   options.bos = setup.bos;
   options.special = setup.special;
   for (int32_t layer : setup.neurons.layers()) options.sampled.push_back(random_windows_of_layer(config, setup.n_windows, layer));

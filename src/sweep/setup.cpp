@@ -8,6 +8,8 @@
 
 #include "n2g/errors.h"
 #include "n2g/io/staged.h"
+#include "n2g/model/sae.h"
+#include "n2g/model/transformer.h"
 #include "n2g/tokenizer/tokenizer.h"
 
 namespace n2g {
@@ -41,6 +43,9 @@ void check_paths_apart(const SweepConfig& config) {
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(config.model.path, error))
     inputs.emplace_back("a file of model.path", entry.path().string());
+  if (!config.neurons.sae.empty())
+    for (const auto& entry : fs::directory_iterator(config.neurons.sae, error))
+      inputs.emplace_back("a file of neurons.sae", entry.path().string());
   for (const auto& written : {output, output + ".tmp", output + ".lock"})
     for (const auto& [what, input] : inputs)
       if (same_path(written, input))
@@ -61,6 +66,37 @@ void check_paths_apart(const SweepConfig& config) {
       throw ConfigError(key + ": the checkpoint directory " + dir + " is " + what + " (" + input + "); choose another run.checkpoint_dir");
 }
 
+// The hook a sweep reads and the units it covers: MLP neurons at model.hook, or the latents of
+// the SAE in neurons.sae, whose hook must exist in this model and be d_in wide.
+std::pair<std::string, SweptNeurons> swept_units(const SweepConfig& config, const TransformerSpec& spec) {
+  if (config.neurons.sae.empty()) {
+    const auto hooks = spec.mlp_hooks();
+    if (std::find(hooks.begin(), hooks.end(), config.model.hook) == hooks.end()) {
+      std::string list;
+      for (const auto& h : hooks) list += (list.empty() ? "" : ", ") + h;
+      throw ConfigError(config.file + ": model.hook: '" + config.model.hook + "' does not exist for this " + spec.architecture +
+                        " model (" + spec.act_fn + " MLP); its neuron hooks are " + list);
+    }
+    return {config.model.hook, SweptNeurons(config.neurons, spec.n_layers, spec.d_mlp, config.file)};
+  }
+  const auto refuse = [&](const std::string& why) { return ConfigError(config.file + ": neurons.sae: " + why); };
+  SaeSpec sae;
+  HookName hook;
+  try {
+    sae = Sae::load(config.neurons.sae, at::kCPU, at::kFloat).spec();  // every tensor read and checked
+    hook = resolve_hook_name(spec, sae.hook_name);
+  } catch (const ModelError& error) {
+    throw refuse(error.what());
+  }
+  const int width = hook.neurons() ? spec.d_mlp : spec.d_model;
+  if (sae.d_in != width)
+    throw refuse(config.neurons.sae + "/cfg.json: d_in is " + std::to_string(sae.d_in) + ", but " + sae.hook_name + " of " +
+                 config.model.path + " is " + std::to_string(width) + " wide");
+  NeuronSelection selection = config.neurons;
+  selection.layers = std::vector<int32_t>{hook.layer};
+  return {hook.kind + kSaeLatents, SweptNeurons(selection, spec.n_layers, sae.d_sae, config.file)};
+}
+
 }  // namespace
 
 int32_t choose_bos(const TransformerSpec& spec, const TokenDataset& dataset, std::optional<int32_t> end_of_text, bool prepend) {
@@ -73,14 +109,7 @@ int32_t choose_bos(const TransformerSpec& spec, const TokenDataset& dataset, std
 
 SweepSetup prepare_sweep(const SweepConfig& config, bool output_directory_may_be_missing) {
   TransformerSpec spec = read_spec(config.model.path);
-  const auto hooks = spec.mlp_hooks();
-  if (std::find(hooks.begin(), hooks.end(), config.model.hook) == hooks.end()) {
-    std::string list;
-    for (const auto& h : hooks) list += (list.empty() ? "" : ", ") + h;
-    throw ConfigError(config.file + ": model.hook: '" + config.model.hook + "' does not exist for this " + spec.architecture +
-                      " model (" + spec.act_fn + " MLP); its neuron hooks are " + list);
-  }
-  SweptNeurons neurons(config.neurons, spec.n_layers, spec.d_mlp, config.file);
+  const auto [hook_kind, neurons] = swept_units(config, spec);
 
   std::optional<TokenDataset> dataset;
   try {
@@ -95,7 +124,7 @@ SweepSetup prepare_sweep(const SweepConfig& config, bool output_directory_may_be
   std::optional<Tokenizer> tokenizer;
   if (has_tokenizer(config.model.path)) tokenizer = Tokenizer::from_directory(config.model.path);
 
-  SweepSetup setup{spec, std::move(*dataset), neurons};
+  SweepSetup setup{spec, hook_kind, std::move(*dataset), neurons};
   setup.n_windows = config.dataset.max_windows > 0 ? std::min(config.dataset.max_windows, setup.dataset.n_windows())
                                                    : setup.dataset.n_windows();
   if (setup.n_windows == 0) throw ConfigError(config.dataset.path + ": the dataset holds no windows");

@@ -89,11 +89,13 @@ void store_output_effects(std::vector<std::pair<int64_t, AtlasRow>>& rows, const
     row.output_tokens.assign(2 * kOutputTokens, -1);
     row.output_values.assign(2 * kOutputTokens, std::numeric_limits<float>::quiet_NaN());
   }
-  if ((hook != "mlp.hook_post" && hook != "mlp.hook_mid") || rows.empty()) return;
+  const bool latents = model.resolve_hook("blocks." + std::to_string(layer) + "." + hook).sae_latents;
+  if ((hook != "mlp.hook_post" && hook != "mlp.hook_mid" && !latents) || rows.empty()) return;
   torch::NoGradGuard no_grad;
-  std::vector<int64_t> neurons;
-  for (const auto& [sweep_index, row] : rows) neurons.push_back(row.index);
-  const at::Tensor effects = model.neuron_logit_effects(layer, at::tensor(neurons, at::kLong).to(model.device()));  // [n, V]
+  std::vector<int64_t> units;
+  for (const auto& [sweep_index, row] : rows) units.push_back(row.index);
+  const at::Tensor chosen = at::tensor(units, at::kLong).to(model.device());
+  const at::Tensor effects = latents ? model.latent_logit_effects(chosen) : model.neuron_logit_effects(layer, chosen);  // [n, V]
   const int64_t k = std::min<int64_t>(kOutputTokens, effects.size(1));
   // [n, 2k]: the k most raised, then the k most lowered, one copy to the host.
   const auto [top_values, top_ids] = effects.topk(k, 1, true);

@@ -107,6 +107,10 @@ struct AtlasHeader {
   int64_t n_neurons = 0;             // rows of the whole atlas
   int64_t parameters = 0;            // the model's (TransformerSpec::parameters); 0 in atlases written before it
   std::string run_identity;          // the sweep's RunIdentity::text(); "" in atlases written before it
+  // SAE latents as rows (neurons.sae): the SAE's directory, the hook it reads and its architecture;
+  // all "" for MLP neurons. d_mlp is then the SAE's d_sae and `hook` its latents' hook kind.
+  std::string sae, sae_hook, sae_architecture;
+  bool latents() const { return !sae.empty(); }
   std::vector<std::string> vocab;    // copied from the dataset; its size is the index's vocab_size
 };
 

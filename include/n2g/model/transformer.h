@@ -42,6 +42,10 @@ struct HookName {
 
 inline constexpr const char* kSaeLatents = ".hook_sae_acts_post";
 
+// Parses and checks an MLP or residual hook name against a model's shape (not SAE latents, not
+// which layers are loaded): Transformer::resolve_hook's checks before any weights are read.
+HookName resolve_hook_name(const TransformerSpec& spec, const std::string& name);
+
 // Which logits a forward returns: none (stops after the deepest hook), every position, or only
 // the last position (next-token distributions without a [batch, seq, vocab] tensor).
 enum class Logits { none, all, last };

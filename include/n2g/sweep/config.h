@@ -27,6 +27,9 @@ struct DatasetConfig {
 struct NeuronSelection {
   std::optional<std::vector<int32_t>> layers;
   std::optional<std::vector<int32_t>> indices;
+  // "" sweeps MLP neurons at model.hook; else an SAE directory (SAELens layout) whose latents are
+  // swept: its hook_name gives the hook and the layer, `indices` selects latents.
+  std::string sae;
 };
 
 struct ScanConfig {

@@ -16,6 +16,7 @@ struct RunIdentity {
   std::string config;   // resolved YAML without output paths and performance-only keys
   std::string dataset;  // shape, file size and a checksum of up to 256 evenly spaced windows
   std::string model;    // checksum of config.json and of each safetensors file's size, head and tail
+  std::string sae;      // the same of the SAE's directory (cfg.json included); "" when neurons are swept
 
   std::string text() const;  // the manifest
   static RunIdentity parse(const std::string& text);

@@ -1,4 +1,5 @@
-// The neurons a sweep covers, in (layer, index) order: sweep index n <-> (layer, index).
+// The units a sweep covers (MLP neurons, or SAE latents with the SAE's layer as their one layer), in
+// (layer, index) order: sweep index n <-> (layer, index).
 #pragma once
 
 #include <cstdint>
@@ -11,8 +12,9 @@ namespace n2g {
 
 class SweptNeurons {
  public:
-  // Resolves `all` against the model's shape; throws ConfigError for a layer or index out of range.
-  SweptNeurons(const NeuronSelection& selection, int n_layers, int d_mlp, const std::string& config_file);
+  // Resolves `all` against the model's shape and the hook's `width` (d_mlp, or d_sae for an SAE);
+  // throws ConfigError for a layer or index out of range.
+  SweptNeurons(const NeuronSelection& selection, int n_layers, int width, const std::string& config_file);
 
   int64_t size() const { return total_; }
   const std::vector<int32_t>& layers() const { return layers_; }

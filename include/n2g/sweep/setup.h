@@ -17,6 +17,9 @@ namespace n2g {
 
 struct SweepSetup {
   TransformerSpec spec;
+  // What the sweep reads from the forward: `blocks.{layer}.{hook_kind}`, model.hook for neurons or
+  // `{the SAE's hook kind}.hook_sae_acts_post` for SAE latents (neurons.sae).
+  std::string hook_kind;
   TokenDataset dataset;
   SweptNeurons neurons;
   int64_t n_windows = 0;              // windows scanned (dataset.max_windows applied)
