@@ -118,8 +118,8 @@ std::vector<ShadedExample> stored_examples(const AtlasRow& row, const std::vecto
 
 std::string page_name(int32_t layer, int32_t index) { return "L" + std::to_string(layer) + "_N" + std::to_string(index); }
 
-std::string neuron_dot(const AtlasRow& row, const std::vector<std::string>& vocab) {
-  return to_dot(display_graph(unflatten(row.graph)), vocab, "layer " + std::to_string(row.layer) + " neuron " + std::to_string(row.index));
+std::string neuron_dot(const AtlasRow& row, const AtlasHeader& header) {
+  return to_dot(display_graph(unflatten(row.graph)), header.vocab, header.unit_name(row.layer, row.index));
 }
 
 std::optional<std::string> dot_to_svg(const std::string& dot) {
@@ -139,9 +139,10 @@ std::string neuron_page(const AtlasReader& atlas, const AtlasRow& row, const std
   static const char* kStatus[] = {"pending", "ok", "dead", "failed"};
   const auto& vocab = atlas.header().vocab;
   std::ostringstream html;
-  html << "<!doctype html><html><head><meta charset=\"utf-8\"><title>Layer " << row.layer << " neuron " << row.index
-       << "</title>" << kStyle << "</head><body><p><a href=\"index.html\">atlas index</a></p><h1>Layer " << row.layer
-       << ", neuron " << row.index << "</h1><p>" << html_escape(atlas.header().model) << " &middot; " << atlas.header().hook
+  std::string name = atlas.header().unit_name(row.layer, row.index);
+  name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+  html << "<!doctype html><html><head><meta charset=\"utf-8\"><title>" << name << "</title>" << kStyle
+       << "</head><body><p><a href=\"index.html\">atlas index</a></p><h1>" << name << "</h1><p>" << html_escape(atlas.header().model) << " &middot; " << atlas.header().hook
        << " &middot; status " << kStatus[row.status % 4] << (row.error.empty() ? "" : ": " + html_escape(row.error))
        << " &middot; max activation " << number(row.max_activation) << " &middot; density " << number(row.density)
        << " &middot; above half the max " << number(row.share_above_half_max) << "</p>";
@@ -216,7 +217,7 @@ RenderedFiles render_neuron(const AtlasReader& atlas, int64_t row, const std::st
   fs::create_directories(dir);
   const std::string stem = (fs::path(dir) / page_name(data.layer, data.index)).string();
   RenderedFiles files;
-  const std::string dot = neuron_dot(data, atlas.header().vocab);
+  const std::string dot = neuron_dot(data, atlas.header());
   // Each page replaces an earlier one whole or not at all (io/staged.h).
   files.dot = stem + ".dot";
   write_file_atomically(files.dot, dot);

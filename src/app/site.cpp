@@ -161,6 +161,7 @@ SiteFiles write_site(const AtlasReader& atlas, const std::string& dir, const std
   const auto reports = layer_reports(atlas);
   site.data("atlas", {{"model", atlas.header().model}, {"hook", atlas.header().hook}, {"dataset", atlas.header().dataset},
                       {"n_layers", atlas.header().n_layers}, {"d_mlp", atlas.header().d_mlp}, {"top_k", atlas.header().top_k},
+                      {"unit", atlas.header().latents() ? "sae_latent" : "neuron"}, {"sae_hook", atlas.header().sae_hook},
                       {"rows", N}, {"shard", kSiteShard}, {"vocab", vocab}, {"layers", layer_table(reports)},
                       {"columns", columns}, {"histogram_edges", histogram_edges()}});
 

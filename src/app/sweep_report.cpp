@@ -24,9 +24,10 @@ std::string best_neurons(const AtlasReader& atlas, size_t count) {
   std::ostringstream out;
   for (size_t i = 0; i < order.size() && i < count; ++i) {
     const AtlasRow row = atlas.row(order[i]);
-    char head[96];
-    std::snprintf(head, sizeof(head), "  layer %d neuron %d  F1 %.2f  ", row.layer, row.index, f1[order[i]]);
-    out << head << describe_graph(unflatten(row.graph), atlas.header().vocab) << "\n";
+    char f1_text[32];
+    std::snprintf(f1_text, sizeof(f1_text), "  F1 %.2f  ", f1[order[i]]);
+    out << "  " << atlas.header().unit_name(row.layer, row.index) << f1_text
+        << describe_graph(unflatten(row.graph), atlas.header().vocab) << "\n";
   }
   return out.str();
 }

@@ -21,9 +21,14 @@ int main(int argc, char** argv) {
     const auto i = static_cast<int32_t>(n2g::parse_integer(index, "INDEX"));
     const auto row = atlas.find(l, i);
     if (!row)
-      throw n2g::UsageError("layer " + layer + " neuron " + index + " is not in " + path + " (it holds " +
-                            std::to_string(atlas.rows()) + " neurons of " + std::to_string(atlas.header().n_layers) +
-                            " layers x " + std::to_string(atlas.header().d_mlp) + ")");
+      throw n2g::UsageError(
+          atlas.header().unit_name(l, i) + " is not in " + path + " (it holds " +
+          std::to_string(atlas.rows()) +
+          (atlas.header().latents() ? " of the SAE's " + std::to_string(atlas.header().d_mlp) + " latents, all in layer " +
+                                          std::to_string(atlas.row(0).layer)
+                                    : " neurons of " + std::to_string(atlas.header().n_layers) + " layers x " +
+                                          std::to_string(atlas.header().d_mlp)) +
+          ")");
     const auto files = n2g::render_neuron(atlas, *row, out);
     std::cout << files.dot << "\n" << (files.svg.empty() ? "" : files.svg + "\n") << files.html << "\n";
     return 0;

@@ -42,7 +42,9 @@ function visible(text) {
   return text.replace(/ /g, "\u2423").replace(/\n/g, "\u21b5").replace(/\t/g, "\u21e5").replace(/\r/g, "\u240d");
 }
 const tokenText = (id) => (id >= 0 && id < atlas.vocab.length ? atlas.vocab[id] : "#" + id);
-const neuronName = (row) => `L${cols.layer[row]} N${cols.index[row]}`;
+// SAE latents (atlas.unit "sae_latent") are named by index: they share one layer, the SAE's.
+const LATENTS = atlas.unit === "sae_latent";
+const neuronName = (row) => (LATENTS ? `latent ${cols.index[row]}` : `L${cols.layer[row]} N${cols.index[row]}`);
 const neuronLink = (row) => el("a", {href: `#L${cols.layer[row]}N${cols.index[row]}`}, neuronName(row));
 
 function load(name) {
@@ -307,7 +309,8 @@ function renderIndex() {
   const app = document.getElementById("app");
   app.replaceChildren(
     el("h1", {}, `N2G atlas of ${atlas.model}`),
-    el("p", {class: "note"}, `${atlas.rows} neurons of ${atlas.n_layers} layers \u00b7 ${atlas.hook} \u00b7 dataset ${atlas.dataset}. ` +
+    el("p", {class: "note"}, (LATENTS ? `${atlas.rows} latents of an SAE on ${atlas.sae_hook}` : `${atlas.rows} neurons of ${atlas.n_layers} layers \u00b7 ${atlas.hook}`) +
+       ` \u00b7 dataset ${atlas.dataset}. ` +
        "Firing precision / recall / F1 of each neuron's graph as a predictor of the neuron, means over neurons with a real firing, " +
        "on the top-window test half and on random windows; token lookup and 5-gram are the paper's baselines."),
     el("h2", {}, "Per layer"), layerTable(),
@@ -444,7 +447,7 @@ async function renderNeuron(row) {
       el("td", {class: "text"}, visible(tokenText(shard.output[half + k][0]))), el("td", {}, fmt(shard.output[half + k][1])))))) :
     el("p", {class: "note"}, "None for this hook.");
   app.replaceChildren(...[
-    nav, el("h1", {}, `Layer ${layer}, neuron ${index}`),
+    nav, el("h1", {}, LATENTS ? `Latent ${index} of ${atlas.sae_hook}` : `Layer ${layer}, neuron ${index}`),
     el("p", {class: "note"}, `${STATUS[cols.status[row]]} \u00b7 max activation ${fmt(max, 3)} \u00b7 density ${fmt(cols.density[row], 4)} \u00b7 ` +
        `${cols.nodes[row]} graph nodes`),
     activity === "dead" ? el("p", {class: "error"}, "Dead neuron: its largest activation over the whole scan is not above 0; it has no graph and its examples are not shaded.") : null,

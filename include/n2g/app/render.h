@@ -24,7 +24,8 @@ struct ShadedExample {
 // tokens' display text: no model or dataset needed.
 std::vector<ShadedExample> stored_examples(const AtlasRow& row, const std::vector<std::string>& vocab);
 
-std::string neuron_dot(const AtlasRow& row, const std::vector<std::string>& vocab);
+// The graph as DOT, titled with the unit's name (header.unit_name).
+std::string neuron_dot(const AtlasRow& row, const AtlasHeader& header);
 // SVG from Graphviz `dot`, or nothing when it is not installed.
 std::optional<std::string> dot_to_svg(const std::string& dot);
 std::string neuron_page(const AtlasReader& atlas, const AtlasRow& row, const std::string& graph_svg_or_dot);

@@ -111,6 +111,11 @@ struct AtlasHeader {
   // all "" for MLP neurons. d_mlp is then the SAE's d_sae and `hook` its latents' hook kind.
   std::string sae, sae_hook, sae_architecture;
   bool latents() const { return !sae.empty(); }
+  // How tools name a row: "layer 1 neuron 10", or "latent 517 of blocks.1.hook_resid_post".
+  std::string unit_name(int32_t layer, int32_t index) const {
+    return latents() ? "latent " + std::to_string(index) + " of " + sae_hook
+                     : "layer " + std::to_string(layer) + " neuron " + std::to_string(index);
+  }
   std::vector<std::string> vocab;    // copied from the dataset; its size is the index's vocab_size
 };
 
