@@ -99,3 +99,37 @@ TEST(Demo, PrepareReproducesTheDemoDataset) {
 
 }  // namespace
 }  // namespace n2g
+
+namespace n2g {
+namespace {
+
+// The planted SAE's word detectors are recovered as SAE latents: each graph fires on its word with
+// F1 >= 0.95 and the atlas says what its rows are; the dead latents are dead.
+TEST(PlantedSae, SweepRecoversEveryPlantedLatent) {
+  const AtlasReader atlas(kOut + "/atlas_sae.h5");
+  EXPECT_TRUE(atlas.header().latents());
+  EXPECT_EQ(atlas.header().sae_hook, "blocks.0.hook_resid_pre");
+  EXPECT_EQ(atlas.header().hook, "hook_resid_pre.hook_sae_acts_post");
+  EXPECT_EQ(atlas.header().d_mlp, 8);
+  EXPECT_EQ(atlas.header().unit_name(0, 3), "latent 3 of blocks.0.hook_resid_pre");
+  const Tokenizer tokenizer = Tokenizer::from_directory(kOut + "/planted");
+  std::ifstream in(kOut + "/planted_sae/planted_sae.json");
+  const auto planted = nlohmann::json::parse(in);
+  ASSERT_EQ(planted.size(), 4u);
+  for (const auto& latent : planted) {
+    const std::string name = "latent " + latent["latent"].dump();
+    const auto row = atlas.find(0, latent["latent"]);
+    ASSERT_TRUE(row.has_value()) << name;
+    const AtlasRow r = atlas.row(*row);
+    ASSERT_EQ(r.status, kOk) << name << ": " << r.error;
+    EXPECT_TRUE(holds(tokens_of(r.graph).activating, tokenizer.encode(latent["token"].get<std::string>())[0]))
+        << name << " misses " << latent["token"];
+    EXPECT_GE(r.firing.f1, 0.95f) << name;
+    EXPECT_GE(r.firing_count, 5) << name << ": too few firing test tokens to judge";
+    EXPECT_NEAR(r.max_activation, 0.5f, 0.01f) << name;
+  }
+  for (int dead = 4; dead < 8; ++dead) EXPECT_EQ(atlas.row(*atlas.find(0, dead)).status, kDead) << "latent " << dead;
+}
+
+}  // namespace
+}  // namespace n2g
