@@ -59,6 +59,11 @@ class Atlas:
         self.hook = _text(attrs["hook"])
         self.config = _text(attrs["config"])
         self.top_k = int(attrs["top_k"])
+        # "neuron" (MLP neurons) or "sae_latent" (the latents of an SAE: `sae` its directory,
+        # `sae_hook` the hook it reads); atlases written before SAEs hold neurons.
+        self.unit = _text(attrs["unit"]) if "unit" in attrs else "neuron"
+        self.sae = _text(attrs["sae"]) if "sae" in attrs else None
+        self.sae_hook = _text(attrs["sae_hook"]) if "sae_hook" in attrs else None
         self.vocab = [_text(t) for t in self.file["/vocab"][:]]
         self.layers = self.file["/neurons/layer"][:]
         self.indices = self.file["/neurons/index"][:]
@@ -129,7 +134,13 @@ class Atlas:
         try:
             return self._row[(layer, index)]
         except KeyError:
-            raise KeyError(f"layer {layer} neuron {index} is not in {self.path}") from None
+            raise KeyError(f"{self.unit_name(layer, index)} is not in {self.path}") from None
+
+    def unit_name(self, layer: int, index: int) -> str:
+        """"layer 1 neuron 10", or "latent 517 of blocks.1.hook_resid_post" in an atlas of SAE latents."""
+        if self.unit == "sae_latent":
+            return f"latent {index} of {self.sae_hook}"
+        return f"layer {layer} neuron {index}"
 
     def neuron(self, layer: int, index: int) -> "Neuron":
         return Neuron(self, self.row(layer, index))
@@ -208,7 +219,8 @@ class Neuron:
         self.density = float(f["/neurons/density"][row])
 
     def __repr__(self):
-        return f"Neuron(layer={self.layer}, index={self.index}, status={self.status!r})"
+        kind = "Latent" if self.atlas.unit == "sae_latent" else "Neuron"
+        return f"{kind}(layer={self.layer}, index={self.index}, status={self.status!r})"
 
     @property
     def activity(self) -> str:

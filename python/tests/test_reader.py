@@ -261,3 +261,24 @@ def test_match_across_methods_equals_n2g_compare(sweep):
         assert (mine["layer"], mine["index"], mine["rank"], mine["match_layer"], mine["match_index"]) == tuple(
             int(theirs[k]) for k in ("layer", "index", "rank", "match_layer", "match_index"))
         assert mine["score"] == pytest.approx(float(theirs["score"]), abs=1e-5)
+
+
+def test_an_atlas_of_sae_latents_names_them():
+    path = os.environ.get("N2G_SAE_ATLAS")
+    if not path:
+        pytest.skip("N2G_SAE_ATLAS is not set (ctest sets it)")
+    with n2g_atlas.open(path) as atlas:
+        assert atlas.unit == "sae_latent"
+        assert atlas.sae_hook == "blocks.0.hook_resid_pre"
+        assert atlas.hook == "hook_resid_pre.hook_sae_acts_post"
+        latent = atlas.neuron(0, 1)
+        assert repr(latent).startswith("Latent(layer=0, index=1")
+        assert latent.fires_on[0] == " alpha"
+        assert atlas.unit_name(0, 1) == "latent 1 of blocks.0.hook_resid_pre"
+        with pytest.raises(KeyError, match="latent 9 of blocks.0.hook_resid_pre is not in"):
+            atlas.neuron(0, 9)
+
+
+def test_an_atlas_of_neurons_says_so(sweep):
+    assert sweep.unit == "neuron" and sweep.sae is None
+    assert sweep.unit_name(1, 2) == "layer 1 neuron 2"

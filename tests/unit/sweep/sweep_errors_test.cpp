@@ -72,6 +72,20 @@ TEST(SweepErrors, MissingModelDirectory) {
   EXPECT_NE(sweep_error(config).find("config.json: is a file, not a model directory"), std::string::npos);
 }
 
+// An SAE that cannot be swept on this model is refused before any work, naming the SAE's problem.
+TEST(SweepErrors, SaeThatDoesNotFitTheModel) {
+  SweepConfig config = base_config("sae");
+  config.neurons.indices.reset();
+  config.neurons.sae = "/no/such/sae";
+  EXPECT_NE(sweep_error(config).find("neurons.sae: /no/such/sae: SAE directory does not exist"), std::string::npos);
+  // The real SAE reads blocks.1.hook_resid_post, 128 wide; the tiny model's residual is 64 wide.
+  config.neurons.sae = std::string(N2G_SOURCE_DIR) + "/data/austen-gpt2-sae";
+  EXPECT_NE(sweep_error(config).find("cfg.json: d_in is 128, but blocks.1.hook_resid_post of " + kModel + " is 64 wide"),
+            std::string::npos)
+      << sweep_error(config);
+  EXPECT_FALSE(fs::exists(config.run.output));
+}
+
 TEST(SweepErrors, VocabularyMismatch) {
   SweepConfig config = base_config("vocab");
   config.dataset.path = dataset("vocab_big.h5", 50257);
