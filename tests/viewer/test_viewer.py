@@ -215,3 +215,17 @@ def test_compare_page_plots_and_links_the_web_atlas(browser):
     browser.evaluate("document.querySelector('#atlases a').click()")
     browser.wait("document.getElementById('layers')")  # the demo's web atlas opened from the link
     assert browser.errors == []
+
+
+def test_sae_latents_are_named_as_latents(browser):
+    site = os.environ.get("N2G_SAE_SITE")
+    if not site:
+        pytest.skip("N2G_SAE_SITE is not set (ctest sets it)")
+    browser.errors.clear()
+    browser.open(url(site))
+    assert "8 latents of an SAE on blocks.0.hook_resid_pre" in browser.evaluate("document.querySelector('#app p.note').textContent")
+    assert "latent 1" in table_neurons(browser)
+    browser.open(url(site, "#L0N1"))
+    browser.wait("document.getElementById('graph')")
+    assert browser.evaluate("document.querySelector('h1').textContent") == "Latent 1 of blocks.0.hook_resid_pre"
+    assert browser.errors == []
