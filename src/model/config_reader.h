@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <fstream>
 #include <optional>
 #include <string>
 
@@ -16,6 +17,18 @@ namespace n2g {
 class ConfigReader {
  public:
   ConfigReader(nlohmann::json json, std::string path) : json_(std::move(json)), path_(std::move(path)) {}
+
+  // Reads and parses `path`; `missing` says what the file is for when it cannot be read.
+  static ConfigReader open(const std::string& path, const std::string& missing) {
+    std::ifstream in(path);
+    if (!in) throw ModelError(path + ": " + missing);
+    try {
+      return ConfigReader(nlohmann::json::parse(in), path);
+    } catch (const nlohmann::json::exception& error) {
+      throw ModelError(path + ": not valid JSON (" + error.what() + ")");
+    }
+  }
+  const nlohmann::json& json() const { return json_; }
 
   bool has(const char* key) const { return json_.contains(key) && !json_[key].is_null(); }
 

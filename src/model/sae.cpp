@@ -17,15 +17,9 @@ namespace {
 SaeSpec read_sae_spec(const std::string& directory) {
   if (!fs::is_directory(directory)) throw ModelError(directory + ": SAE directory does not exist");
   const std::string path = (fs::path(directory) / "cfg.json").string();
-  std::ifstream in(path);
-  if (!in) throw ModelError(path + ": cannot be read (an SAE directory holds SAELens's cfg.json and sae_weights.safetensors)");
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& error) {
-    throw ModelError(path + ": not valid JSON (" + error.what() + ")");
-  }
-  const ConfigReader c(json, path);
+  const ConfigReader c =
+      ConfigReader::open(path, "cannot be read (an SAE directory holds SAELens's cfg.json and sae_weights.safetensors)");
+  const nlohmann::json& json = c.json();
   SaeSpec s;
   s.directory = directory;
   s.d_in = c.integer("d_in");

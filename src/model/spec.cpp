@@ -89,15 +89,7 @@ TransformerSpec read_spec(const std::string& directory) {
   if (std::filesystem::exists(directory) && !std::filesystem::is_directory(directory))
     throw ModelError(directory + ": is a file, not a model directory (give the directory holding config.json and the weights)");
   if (!std::filesystem::is_directory(directory)) throw ModelError(directory + ": model directory does not exist");
-  std::ifstream in(path);
-  if (!in) throw ModelError(path + ": missing (a model directory needs config.json)");
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& error) {
-    throw ModelError(path + ": not valid JSON (" + error.what() + ")");
-  }
-  const ConfigReader c(json, path);
+  const ConfigReader c = ConfigReader::open(path, "missing (a model directory needs config.json)");
   TransformerSpec s;
   s.architecture = c.text("model_type", "");
   if (s.architecture == "gpt2") read_gpt2(c, s);
