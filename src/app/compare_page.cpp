@@ -127,11 +127,13 @@ std::string comparison_page(const std::vector<ComparisonRow>& rows, const std::v
           "table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #c8ccd2;padding:.25em .5em;text-align:right;"
           "white-space:nowrap}th{background:#eef1f5}td.text{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:1em}"
           ".plot{margin:0}.plot svg{max-width:100%;height:auto}.note{color:#444;font-size:.9em}"
+          ".swatch{display:inline-block;width:1.6em;height:.35em;vertical-align:middle}"
           "</style></head><body><header>n2g comparison</header><main><h1>" << atlases.size() << " atlases side by side</h1>"
        << "<p class=\"note\">N2G firing F1 means over the neurons with a real firing in each test set, bars: 95% bootstrap "
-          "intervals; dashed: random windows. Relative depth is (layer + 0.5) / layers.</p><ol id=\"atlases\">";
+          "intervals; solid: top-window test half, dashed: random windows; colours: the atlases below. Relative depth is "
+          "(layer + 0.5) / layers.</p><ol id=\"atlases\">";
   for (size_t a = 0; a < atlases.size(); ++a) {
-    html << "<li>" << escape(atlases[a]);
+    html << "<li><span class=\"swatch\" style=\"background:" << kColours[a % 6] << "\"></span> " << escape(atlases[a]);
     if (a < sites.size() && !sites[a].empty()) html << " &middot; <a href=\"" << escape(sites[a]) << "\">web atlas</a>";
     html << "</li>";
   }
