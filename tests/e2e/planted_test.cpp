@@ -127,6 +127,9 @@ TEST(PlantedSae, SweepRecoversEveryPlantedLatent) {
     EXPECT_GE(r.firing.f1, 0.95f) << name;
     EXPECT_GE(r.firing_count, 5) << name << ": too few firing test tokens to judge";
     EXPECT_NEAR(r.max_activation, 0.5f, 0.01f) << name;
+    // Its output effect is its decoder row (the word's direction) through ln_f to the tied W_U:
+    // the word itself is the token it raises most.
+    EXPECT_EQ(r.output_tokens.at(0), tokenizer.encode(latent["token"].get<std::string>())[0]) << name;
   }
   for (int dead = 4; dead < 8; ++dead) EXPECT_EQ(atlas.row(*atlas.find(0, dead)).status, kDead) << "latent " << dead;
 }
