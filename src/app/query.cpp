@@ -79,11 +79,13 @@ std::vector<std::pair<int32_t, size_t>> activating_alternatives(const AtlasReade
   return out;
 }
 
-std::string format_hits(const std::vector<QueryHit>& hits, size_t limit, const std::vector<std::string>& vocab,
+std::string format_hits(const std::vector<QueryHit>& hits, size_t limit, const AtlasHeader& header,
                         size_t activating_graphs, const std::vector<std::pair<int32_t, size_t>>& alternatives) {
   std::ostringstream out;
   char line[96];
-  std::snprintf(line, sizeof(line), "%-6s %-7s %-6s %-6s %s\n", "layer", "neuron", "F1", "nodes", "graph");
+  const std::vector<std::string>& vocab = header.vocab;
+  std::snprintf(line, sizeof(line), "%-6s %-7s %-6s %-6s %s\n", "layer", header.latents() ? "latent" : "neuron", "F1", "nodes",
+                "graph");
   out << line;
   const size_t shown = limit ? std::min(limit, hits.size()) : hits.size();
   for (size_t i = 0; i < shown; ++i) {

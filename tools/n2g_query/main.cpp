@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     const auto hits = n2g::query_atlas(atlas, token, context_ids);
     if (json) std::cout << n2g::format_hits_json(hits, static_cast<size_t>(most));
     else
-      std::cout << n2g::format_hits(hits, static_cast<size_t>(most), atlas.header().vocab,
+      std::cout << n2g::format_hits(hits, static_cast<size_t>(most), atlas.header(),
                                     hits.empty() ? atlas.rows_activating_on(token).size() : 0,
                                     hits.empty() ? n2g::activating_alternatives(atlas, token)
                                                  : std::vector<std::pair<int32_t, size_t>>{});

@@ -30,8 +30,9 @@ std::vector<QueryHit> query_atlas(const AtlasReader& atlas, int32_t activating, 
 std::vector<std::pair<int32_t, size_t>> activating_alternatives(const AtlasReader& atlas, int32_t token);
 
 // The table (at most `limit` hits, all when 0); when there are none, a hint: how many graphs
-// activate on the token without the context (`activating_graphs`), and the alternatives.
-std::string format_hits(const std::vector<QueryHit>& hits, size_t limit, const std::vector<std::string>& vocab,
+// activate on the token without the context (`activating_graphs`), and the alternatives. The index
+// column is headed "latent" in an atlas of SAE latents.
+std::string format_hits(const std::vector<QueryHit>& hits, size_t limit, const AtlasHeader& header,
                         size_t activating_graphs, const std::vector<std::pair<int32_t, size_t>>& alternatives);
 // The same hits as a JSON array of {row, layer, index, f1, nodes, fires_on} (full precision).
 std::string format_hits_json(const std::vector<QueryHit>& hits, size_t limit);
