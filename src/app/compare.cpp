@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "n2g/errors.h"
+#include "n2g/model/transformer.h"
 
 namespace n2g {
 namespace {
@@ -207,7 +208,10 @@ std::string format_comparison(const std::vector<ComparisonRow>& rows, const std:
       if (!number_of.count(r.atlas)) {
         number_of[r.atlas] = static_cast<int>(names.size()) + 1;
         names.push_back(r.atlas + " (" + r.model + ", " + (r.parameters > 0 ? number(r.parameters / 1e6, "%.2f") + "M parameters, " : "") +
-                        std::to_string(r.n_layers) + " layers, d_mlp " + std::to_string(r.d_mlp) + ", " + r.hook + ", dataset " + r.dataset + ")");
+                        std::to_string(r.n_layers) + " layers, " +
+                        // An atlas of SAE latents keeps d_sae where neurons keep d_mlp.
+                        (r.hook.find(kSaeLatents) != std::string::npos ? "d_sae " : "d_mlp ") + std::to_string(r.d_mlp) +
+                        ", " + r.hook + ", dataset " + r.dataset + ")");
       }
       const auto cell = [](const MeanWithInterval& m) {
         return number(m.mean, "%.2f") + " [" + number(m.interval.low, "%.2f") + "-" + number(m.interval.high, "%.2f") + "]";
