@@ -53,7 +53,7 @@ ProbeResult probe(const ProbeRequest& request) {
   const Transformer model = Transformer::load(request.model_dir, options);
 
   ProbeResult result;
-  result.hook = "blocks." + std::to_string(request.layer) + "." + request.hook;
+  result.hook = block_hook(request.layer, request.hook);
   model.resolve_hook(result.hook);
   if (request.prepend_bos) {
     const std::optional<int32_t> bos = spec.bos_token_id ? spec.bos_token_id : tokenizer ? tokenizer->end_of_text() : std::nullopt;

@@ -71,6 +71,13 @@ at::Tensor read_tensor(const SafetensorsStore& store, const std::string& file, c
 
 }  // namespace
 
+Sae Sae::to(const at::Device& device, at::ScalarType dtype) const {
+  Sae moved = *this;
+  for (at::Tensor* t : {&moved.w_enc_, &moved.b_enc_, &moved.w_dec_, &moved.b_dec_, &moved.threshold_})
+    if (t->defined()) *t = t->to(device, dtype);
+  return moved;
+}
+
 Sae Sae::load(const std::string& directory, const at::Device& device, at::ScalarType dtype) {
   Sae sae;
   sae.spec_ = read_sae_spec(directory);
@@ -78,13 +85,12 @@ Sae Sae::load(const std::string& directory, const at::Device& device, at::Scalar
   const std::string file = (fs::path(directory) / "sae_weights.safetensors").string();
   if (!fs::exists(file)) throw ModelError(file + ": missing (an SAE directory holds cfg.json and sae_weights.safetensors)");
   const SafetensorsStore store = SafetensorsStore::open_file(file);
-  const auto to = [&](const at::Tensor& t) { return t.to(device, dtype); };
-  sae.w_enc_ = to(read_tensor(store, file, "W_enc", {s.d_in, s.d_sae}));
-  sae.b_enc_ = to(read_tensor(store, file, "b_enc", {s.d_sae}));
-  sae.w_dec_ = to(read_tensor(store, file, "W_dec", {s.d_sae, s.d_in}));
-  sae.b_dec_ = to(read_tensor(store, file, "b_dec", {s.d_in}));
-  if (s.architecture == "jumprelu") sae.threshold_ = to(read_tensor(store, file, "threshold", {s.d_sae}));
-  return sae;
+  sae.w_enc_ = read_tensor(store, file, "W_enc", {s.d_in, s.d_sae});
+  sae.b_enc_ = read_tensor(store, file, "b_enc", {s.d_sae});
+  sae.w_dec_ = read_tensor(store, file, "W_dec", {s.d_sae, s.d_in});
+  sae.b_dec_ = read_tensor(store, file, "b_dec", {s.d_in});
+  if (s.architecture == "jumprelu") sae.threshold_ = read_tensor(store, file, "threshold", {s.d_sae});
+  return sae.to(device, dtype);
 }
 
 at::Tensor Sae::encode(const at::Tensor& x, const at::Tensor& latents) const {

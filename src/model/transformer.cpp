@@ -381,9 +381,10 @@ ForwardOutput Transformer::forward_continuing(const at::Tensor& tokens, const st
     deepest = m.spec.n_layers - 1;
     stop = BlockStage::resid_post;
   }
-  const bool latent_columns = columns.defined() && hooks.size() == 1 && resolved[0].sae_latents;
-  if (columns.defined() && (logits || hooks.size() != 1 || !computes_columns_alone(hooks[0]) ||
-                            !(resolved[0].neurons() || latent_columns)))
+  // Columns of SAE latents are taken by the encoder, MLP columns by the hook's block.
+  const bool latent_columns = columns.defined() && !logits && resolved.size() == 1 && resolved[0].sae_latents;
+  if (columns.defined() && !latent_columns &&
+      (logits || resolved.size() != 1 || !resolved[0].neurons() || !computes_columns_alone(hooks[0])))
     throw ModelError("a forward over some columns needs one MLP-neuron (gelu/relu) or SAE-latent hook and no logits");
 
   ForwardOutput out;

@@ -11,7 +11,7 @@ namespace n2g {
 
 ModelOracle::ModelOracle(const Transformer& model, int layer, const std::string& hook_kind, int32_t bos, int64_t batch_tokens,
                          MaskedPath masked_path)
-    : model_(model), hook_("blocks." + std::to_string(layer) + "." + hook_kind), bos_(bos), batch_tokens_(batch_tokens) {
+    : model_(model), hook_(block_hook(layer, hook_kind)), bos_(bos), batch_tokens_(batch_tokens) {
   model_.resolve_hook(hook_);
   // n2g_bench_fit (one CPU core): on the demo model (d_model 128) the prefix saved 27% of saliency's
   // tokens but no time (each masked position is one more forward call, whose fixed cost there is

@@ -27,6 +27,7 @@ SweptNeurons::SweptNeurons(const NeuronSelection& selection, int n_layers, int w
     : layers_(resolve(selection.layers, n_layers, "neurons.layers", "layer", "the model", config_file)),
       indices_(resolve(selection.indices, width, "neurons.indices", selection.sae.empty() ? "neuron index" : "latent",
                        selection.sae.empty() ? "the model" : "the SAE", config_file)),
+      width_(width),
       total_(static_cast<int64_t>(layers_.size() * indices_.size())) {}
 
 std::pair<int32_t, int32_t> SweptNeurons::at(int64_t n) const {

@@ -105,7 +105,10 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
     options.device = device;
     options.dtype = compute_dtype(config, device);
     model.emplace(Transformer::load(config.model.path, options));
-    if (!config.neurons.sae.empty()) model->attach_sae(Sae::load(config.neurons.sae, model->device(), model->dtype()));
+    if (setup->sae) {
+      model->attach_sae(setup->sae->to(model->device(), model->dtype()));
+      setup->sae.reset();  // the model holds it now
+    }
   });
   if (context.is_root())
     for (const auto& warning : model->warnings()) log << "warning: " << warning << "\n";
@@ -134,7 +137,7 @@ SweepSummary run_sweep(const SweepConfig& config, const RankContext& context, st
   header.dataset = config.dataset.path;
   header.config = config.resolved_yaml();
   header.n_layers = setup->spec.n_layers;
-  header.d_mlp = model->hook_width(model->resolve_hook("blocks." + std::to_string(setup->neurons.layers()[0]) + "." + setup->hook_kind));
+  header.d_mlp = setup->neurons.width();
   if (const Sae* sae = model->sae()) {
     header.sae = config.neurons.sae;
     header.sae_hook = sae->spec().hook_name;

@@ -89,7 +89,7 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
   const int64_t K = options.top_k, B = options.batch_windows, L = dataset.window_len();
   const int64_t n = static_cast<int64_t>(neurons.indices().size());
   const bool bos = options.bos >= 0;
-  const bool all_selected = n == model.hook_width(model.resolve_hook("blocks." + std::to_string(neurons.layers()[0]) + "." + options.hook));
+  const bool all_selected = n == neurons.width();
   const at::Tensor selected = at::tensor(std::vector<int64_t>(neurons.indices().begin(), neurons.indices().end()), at::kLong).to(device);
   const at::Tensor specials = at::tensor(std::vector<int64_t>(options.special.begin(), options.special.end()), at::kLong).to(device);
   const std::set<int32_t> special_set(options.special.begin(), options.special.end());
@@ -97,7 +97,7 @@ std::vector<NeuronCandidates> scan_windows(const Transformer& model, const Token
   std::vector<LayerTopK> tops;
   const auto long_options = at::TensorOptions().dtype(at::kLong).device(device);
   for (int32_t layer : neurons.layers()) {
-    hooks.push_back("blocks." + std::to_string(layer) + "." + options.hook);
+    hooks.push_back(block_hook(layer, options.hook));
     tops.push_back({at::full({n, K}, -std::numeric_limits<float>::infinity(), at::TensorOptions().device(device)),
                     at::full({n, K}, kNoWindow, long_options), at::full({n, K}, -1, long_options),
                     at::zeros({n, K, L}, at::TensorOptions().device(device)),

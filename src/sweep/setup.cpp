@@ -66,9 +66,15 @@ void check_paths_apart(const SweepConfig& config) {
       throw ConfigError(key + ": the checkpoint directory " + dir + " is " + what + " (" + input + "); choose another run.checkpoint_dir");
 }
 
+struct SweptUnits {
+  std::string hook_kind;
+  SweptNeurons neurons;
+  std::optional<Sae> sae;
+};
+
 // The hook a sweep reads and the units it covers: MLP neurons at model.hook, or the latents of
 // the SAE in neurons.sae, whose hook must exist in this model and be d_in wide.
-std::pair<std::string, SweptNeurons> swept_units(const SweepConfig& config, const TransformerSpec& spec) {
+SweptUnits swept_units(const SweepConfig& config, const TransformerSpec& spec) {
   if (config.neurons.sae.empty()) {
     const auto hooks = spec.mlp_hooks();
     if (std::find(hooks.begin(), hooks.end(), config.model.hook) == hooks.end()) {
@@ -77,24 +83,25 @@ std::pair<std::string, SweptNeurons> swept_units(const SweepConfig& config, cons
       throw ConfigError(config.file + ": model.hook: '" + config.model.hook + "' does not exist for this " + spec.architecture +
                         " model (" + spec.act_fn + " MLP); its neuron hooks are " + list);
     }
-    return {config.model.hook, SweptNeurons(config.neurons, spec.n_layers, spec.d_mlp, config.file)};
+    return {config.model.hook, SweptNeurons(config.neurons, spec.n_layers, spec.d_mlp, config.file), std::nullopt};
   }
   const auto refuse = [&](const std::string& why) { return ConfigError(config.file + ": neurons.sae: " + why); };
-  SaeSpec sae;
+  std::optional<Sae> loaded;
   HookName hook;
   try {
-    sae = Sae::load(config.neurons.sae, at::kCPU, at::kFloat).spec();  // every tensor read and checked
-    hook = resolve_hook_name(spec, sae.hook_name);
+    loaded.emplace(Sae::load(config.neurons.sae, at::kCPU, at::kFloat));  // every tensor read and checked
+    hook = resolve_hook_name(spec, loaded->spec().hook_name);
   } catch (const ModelError& error) {
     throw refuse(error.what());
   }
+  const SaeSpec& sae = loaded->spec();
   const int width = hook.neurons() ? spec.d_mlp : spec.d_model;
   if (sae.d_in != width)
     throw refuse(config.neurons.sae + "/cfg.json: d_in is " + std::to_string(sae.d_in) + ", but " + sae.hook_name + " of " +
                  config.model.path + " is " + std::to_string(width) + " wide");
   NeuronSelection selection = config.neurons;
   selection.layers = std::vector<int32_t>{hook.layer};
-  return {hook.kind + kSaeLatents, SweptNeurons(selection, spec.n_layers, sae.d_sae, config.file)};
+  return {hook.kind + kSaeLatents, SweptNeurons(selection, spec.n_layers, sae.d_sae, config.file), std::move(loaded)};
 }
 
 }  // namespace
@@ -109,7 +116,7 @@ int32_t choose_bos(const TransformerSpec& spec, const TokenDataset& dataset, std
 
 SweepSetup prepare_sweep(const SweepConfig& config, bool output_directory_may_be_missing) {
   TransformerSpec spec = read_spec(config.model.path);
-  const auto [hook_kind, neurons] = swept_units(config, spec);
+  SweptUnits units = swept_units(config, spec);
 
   std::optional<TokenDataset> dataset;
   try {
@@ -124,7 +131,8 @@ SweepSetup prepare_sweep(const SweepConfig& config, bool output_directory_may_be
   std::optional<Tokenizer> tokenizer;
   if (has_tokenizer(config.model.path)) tokenizer = Tokenizer::from_directory(config.model.path);
 
-  SweepSetup setup{spec, hook_kind, std::move(*dataset), neurons};
+  SweepSetup setup{spec, units.hook_kind, std::move(*dataset), units.neurons};
+  setup.sae = std::move(units.sae);
   setup.n_windows = config.dataset.max_windows > 0 ? std::min(config.dataset.max_windows, setup.dataset.n_windows())
                                                    : setup.dataset.n_windows();
   if (setup.n_windows == 0) throw ConfigError(config.dataset.path + ": the dataset holds no windows");

@@ -89,7 +89,7 @@ void store_output_effects(std::vector<std::pair<int64_t, AtlasRow>>& rows, const
     row.output_tokens.assign(2 * kOutputTokens, -1);
     row.output_values.assign(2 * kOutputTokens, std::numeric_limits<float>::quiet_NaN());
   }
-  const bool latents = model.resolve_hook("blocks." + std::to_string(layer) + "." + hook).sae_latents;
+  const bool latents = model.resolve_hook(block_hook(layer, hook)).sae_latents;
   if ((hook != "mlp.hook_post" && hook != "mlp.hook_mid" && !latents) || rows.empty()) return;
   torch::NoGradGuard no_grad;
   std::vector<int64_t> units;

@@ -34,6 +34,9 @@ class Sae {
   // scaling factor, a head index, an unknown architecture) and for missing or misshapen tensors.
   static Sae load(const std::string& directory, const at::Device& device, at::ScalarType dtype);
 
+  // The same SAE on `device` in `dtype` (tensors shared where nothing changes).
+  Sae to(const at::Device& device, at::ScalarType dtype) const;
+
   const SaeSpec& spec() const { return spec_; }
   // x: [..., d_in] -> [..., n] for `latents` ([n] int64 on the device), or [..., d_sae] when undefined.
   at::Tensor encode(const at::Tensor& x, const at::Tensor& latents = {}) const;

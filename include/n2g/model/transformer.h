@@ -42,6 +42,9 @@ struct HookName {
 
 inline constexpr const char* kSaeLatents = ".hook_sae_acts_post";
 
+// `blocks.{layer}.{kind}`, the name of a layer's hook.
+inline std::string block_hook(int layer, const std::string& kind) { return "blocks." + std::to_string(layer) + "." + kind; }
+
 // Parses and checks an MLP or residual hook name against a model's shape (not SAE latents, not
 // which layers are loaded): Transformer::resolve_hook's checks before any weights are read.
 HookName resolve_hook_name(const TransformerSpec& spec, const std::string& name);

@@ -17,6 +17,7 @@ class SweptNeurons {
   SweptNeurons(const NeuronSelection& selection, int n_layers, int width, const std::string& config_file);
 
   int64_t size() const { return total_; }
+  int width() const { return width_; }  // units per layer of the swept hook: d_mlp or d_sae
   const std::vector<int32_t>& layers() const { return layers_; }
   const std::vector<int32_t>& indices() const { return indices_; }  // the same for every layer
   int32_t deepest_layer() const { return layers_.back(); }
@@ -25,6 +26,7 @@ class SweptNeurons {
 
  private:
   std::vector<int32_t> layers_, indices_;
+  int width_ = 0;
   int64_t total_ = 0;
 };
 

@@ -11,6 +11,7 @@
 #include "n2g/io/dataset.h"
 #include "n2g/model/spec.h"
 #include "n2g/sweep/config.h"
+#include "n2g/model/sae.h"
 #include "n2g/sweep/neurons.h"
 
 namespace n2g {
@@ -27,6 +28,8 @@ struct SweepSetup {
   int32_t mask = -1;                  // saliency mask token
   std::vector<int32_t> special;       // BOS / end-of-text / padding ids: never pivots, context or nodes
   std::vector<std::string> vocab;     // display string of every token id
+  std::optional<Sae> sae;             // neurons.sae, read and checked (CPU, float32); the pipeline
+                                      // attaches it to the model on its device
 };
 
 // Checks the config's inputs and output (ConfigError / FormatError naming the key or file). The

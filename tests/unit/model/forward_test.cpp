@@ -12,21 +12,10 @@
 namespace n2g {
 namespace {
 
+using n2g::testing::expect_close;
 using n2g::testing::read_golden;
 
 const std::string kModels = std::string(N2G_FIXTURES) + "/models/";
-
-// Fails with the worst element unless |actual - golden| <= 2e-4 + 1e-4 |golden| everywhere.
-void expect_close(const at::Tensor& actual, const at::Tensor& golden, const std::string& what) {
-  ASSERT_EQ(actual.sizes(), golden.sizes()) << what;
-  const at::Tensor a = actual.to(at::kFloat).cpu();
-  const at::Tensor error = (a - golden).abs();
-  const at::Tensor excess = error - (2e-4 + 1e-4 * golden.abs());
-  const int64_t failing = (excess > 0).sum().item<int64_t>();
-  std::cout << "  " << what << ": worst |error| " << error.max().item<float>() << "\n";
-  EXPECT_EQ(failing, 0) << what << ": " << failing << " elements outside rtol 1e-4, atol 2e-4; worst error "
-                        << error.max().item<float>();
-}
 
 class FixtureModel : public ::testing::TestWithParam<std::string> {
  protected:

@@ -1,8 +1,12 @@
-// Reads a fixture's golden.h5 (plain HDF5, float32/int32 datasets at the root) with the HDF5 C API.
+// Reads a fixture's golden.h5 (plain HDF5, float32/int32 datasets at the root) with the HDF5 C API,
+// and compares tensors with the fixtures' tolerance.
 #pragma once
 
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 #include <hdf5.h>
+
+#include <iostream>
 
 #include <stdexcept>
 #include <string>
@@ -31,6 +35,18 @@ inline at::Tensor read_golden(const std::string& file, const std::string& datase
   H5Dclose(d);
   H5Fclose(f);
   return out;
+}
+
+// Fails with the worst element unless |actual - golden| <= 2e-4 + 1e-4 |golden| everywhere.
+inline void expect_close(const at::Tensor& actual, const at::Tensor& golden, const std::string& what) {
+  ASSERT_EQ(actual.sizes(), golden.sizes()) << what;
+  const at::Tensor a = actual.to(at::kFloat).cpu();
+  const at::Tensor error = (a - golden).abs();
+  const at::Tensor excess = error - (2e-4 + 1e-4 * golden.abs());
+  const int64_t failing = (excess > 0).sum().item<int64_t>();
+  std::cout << "  " << what << ": worst |error| " << error.max().item<float>() << "\n";
+  EXPECT_EQ(failing, 0) << what << ": " << failing << " elements outside rtol 1e-4, atol 2e-4; worst error "
+                        << error.max().item<float>();
 }
 
 }  // namespace n2g::testing

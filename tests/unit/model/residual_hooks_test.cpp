@@ -15,17 +15,10 @@
 namespace n2g {
 namespace {
 
+using n2g::testing::expect_close;
 using n2g::testing::read_golden;
 
 const std::string kModels = std::string(N2G_FIXTURES) + "/models/";
-
-// |a - b| <= 2e-4 + 1e-4 |b| everywhere (the fixtures' tolerance).
-void expect_close(const at::Tensor& a, const at::Tensor& b, const std::string& what) {
-  ASSERT_EQ(a.sizes(), b.sizes()) << what;
-  const at::Tensor error = (a.to(at::kFloat) - b.to(at::kFloat)).abs();
-  EXPECT_EQ((error > 2e-4 + 1e-4 * b.to(at::kFloat).abs()).sum().item<int64_t>(), 0)
-      << what << ": worst error " << error.max().item<float>();
-}
 
 std::string hook(int layer, const std::string& kind) { return "blocks." + std::to_string(layer) + "." + kind; }
 
